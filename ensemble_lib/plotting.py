@@ -1,0 +1,189 @@
+"""One look for every figure of the book, and figures that are byte-for-byte reproducible.
+
+Introduced in chapter 01. :func:`use_book_style` is called once per chapter: it sets the style
+and makes the notebook emit figures as SVG text with no date and no random identifiers, so the
+same figure always produces the same bytes and the notebook tests can compare figures exactly,
+like any other output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+
+#: Colour-blind-safe class colours (Okabe and Ito), class 0, 1, 2.
+CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73")
+#: Colours of the curves: training data, test data, reference lines.
+TRAIN_COLOR = "#0072B2"
+TEST_COLOR = "#D55E00"
+REFERENCE_COLOR = "#555555"
+
+_STYLE = {
+    "figure.figsize": (6.4, 4.2),
+    "figure.dpi": 100,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.6,
+    "legend.frameon": False,
+    "lines.linewidth": 1.6,
+    "svg.fonttype": "path",  # glyphs as outlines: identical on every machine, no font needed
+    "svg.hashsalt": "ensemble-book",  # element ids from a fixed salt instead of random UUIDs
+    "image.interpolation": "nearest",
+}
+
+
+def use_book_style() -> None:
+    """Apply the book's figure style; inside Jupyter, show figures as deterministic SVG (chapter 01)."""
+    matplotlib.rcParams.update(_STYLE)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the book's requirements
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    # No 'Date' in the SVG metadata: a figure drawn today and tomorrow is the same file.
+    set_matplotlib_formats("svg", bbox_inches="tight", metadata={"Date": None})
+
+
+def _axes(ax):
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def data_bounds(*arrays, margin: float = 0.5):
+    """``(x_min, x_max, y_min, y_max)`` enclosing every 2-D point given, plus ``margin`` (chapter 01)."""
+    if not arrays:
+        raise ValueError("data_bounds needs at least one array of points")
+    pts = np.concatenate([np.asarray(a, dtype=np.float64).reshape(-1, 2) for a in arrays])
+    lo = np.floor(pts.min(axis=0) - margin)
+    hi = np.ceil(pts.max(axis=0) + margin)
+    return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
+
+
+def plot_blobs(x, y, ax=None, *, marker_size: float = 12, alpha: float = 0.75, label_prefix: str = "class"):
+    """Scatter 2-D points coloured by integer class label (chapter 01). Returns the axes."""
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if x.ndim != 2 or x.shape[1] != 2:
+        raise ValueError(f"x must have shape (n_points, 2), got {x.shape}")
+    if y.shape != (x.shape[0],):
+        raise ValueError(f"y must hold one integer label per point, shape ({x.shape[0]},), got {y.shape}")
+    if y.size and (y.min() < 0 or y.max() >= len(CLASS_COLORS)):
+        raise ValueError(f"y must hold labels in 0..{len(CLASS_COLORS) - 1}")
+    ax = _axes(ax)
+    for k, color in enumerate(CLASS_COLORS):
+        mask = y == k
+        if mask.any():
+            ax.scatter(
+                x[mask, 0], x[mask, 1], s=marker_size, color=color, alpha=alpha,
+                edgecolors="none", label=f"{label_prefix} {k}",
+            )
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_aspect("equal")
+    return ax
+
+
+def _grid_labels(predict, bounds, resolution: int):
+    if not callable(predict):
+        raise TypeError("predict must be callable: points (n, 2) -> labels (n,)")
+    if len(bounds) != 4 or not (bounds[0] < bounds[1] and bounds[2] < bounds[3]):
+        raise ValueError(f"bounds must be (x_min, x_max, y_min, y_max) with min < max, got {bounds}")
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 10:
+        raise ValueError(f"resolution must be an int of at least 10, got {resolution!r}")
+    xx, yy = np.meshgrid(np.linspace(bounds[0], bounds[1], resolution), np.linspace(bounds[2], bounds[3], resolution))
+    labels = np.asarray(predict(np.c_[xx.ravel(), yy.ravel()].astype(np.float32)))
+    if labels.shape != (xx.size,):
+        raise ValueError(f"predict must return one label per point ({xx.size}), got shape {labels.shape}")
+    return xx, yy, labels.reshape(xx.shape)
+
+
+_LEVELS = np.arange(len(CLASS_COLORS) + 1) - 0.5
+
+
+def plot_decision_boundaries(
+    predict: Callable[[np.ndarray], np.ndarray],
+    bounds,
+    ax=None,
+    *,
+    resolution: int = 300,
+    color: str = "#333333",
+    linestyle: str = "solid",
+    linewidth: float = 1.0,
+):
+    """Draw the lines where the class that ``predict`` assigns changes (chapter 01).
+
+    ``predict`` maps an ``(n, 2)`` array of points to ``n`` integer labels; ``bounds`` is
+    ``(x_min, x_max, y_min, y_max)``, e.g. from :func:`data_bounds`. Returns the axes.
+    """
+    return _draw_boundaries(_axes(ax), *_grid_labels(predict, bounds, resolution), color, linestyle, linewidth)
+
+
+def _draw_boundaries(ax, xx, yy, zz, color="#333333", linestyle="solid", linewidth=1.0):
+    ax.contour(xx, yy, zz, levels=_LEVELS[1:-1], colors=color, linestyles=linestyle, linewidths=linewidth)
+    ax.set_xlim(xx[0, 0], xx[0, -1])
+    ax.set_ylim(yy[0, 0], yy[-1, 0])
+    return ax
+
+
+def plot_decision_regions(
+    predict: Callable[[np.ndarray], np.ndarray],
+    bounds,
+    ax=None,
+    *,
+    resolution: int = 300,
+    alpha: float = 0.18,
+):
+    """Shade the plane by the class ``predict`` assigns, and draw the boundaries (chapter 01).
+
+    Arguments as for :func:`plot_decision_boundaries`. Returns the axes.
+    """
+    xx, yy, zz = _grid_labels(predict, bounds, resolution)
+    ax = _axes(ax)
+    ax.contourf(xx, yy, zz, levels=_LEVELS, colors=CLASS_COLORS, alpha=alpha)
+    return _draw_boundaries(ax, xx, yy, zz)
+
+
+def plot_learning_curves(
+    history: Mapping[str, list] | object,
+    ax=None,
+    *,
+    references: Mapping[str, float] | None = None,
+    ylim=(0.5, 1.0),
+):
+    """Train and test accuracy per epoch, with optional labelled horizontal reference lines (chapter 02).
+
+    ``history`` is a ``keras.callbacks.History`` or its ``.history`` dict holding
+    ``train_accuracy`` and ``test_accuracy`` (as recorded by
+    :class:`~ensemble_lib.training.AccuracyCurves`). Returns the axes.
+    """
+    curves = getattr(history, "history", history)
+    for key in ("train_accuracy", "test_accuracy"):
+        if key not in curves:
+            raise ValueError(f"history has no '{key}': record it with AccuracyCurves(train=..., test=...)")
+    ax = _axes(ax)
+    epochs = np.arange(1, len(curves["train_accuracy"]) + 1)
+    ax.plot(epochs, curves["train_accuracy"], color=TRAIN_COLOR, label="train")
+    ax.plot(epochs, curves["test_accuracy"], color=TEST_COLOR, label="test")
+    styles = ("--", ":", "-.")
+    for i, (label, value) in enumerate((references or {}).items()):
+        ax.axhline(value, color=REFERENCE_COLOR, linestyle=styles[i % len(styles)], linewidth=1.0, label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("accuracy")
+    ax.set_xlim(0, len(epochs))
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.legend(loc="lower right")
+    return ax
+

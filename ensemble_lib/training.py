@@ -1,0 +1,122 @@
+"""Feeding the data and recording learning curves without slowing training down.
+
+Introduced in chapter 02 (the MLP baseline).
+
+The original tutorials called ``model.fit(x, y, validation_data=(x_test, y_test), epochs=500)``.
+Two costs dominate that idiom for a model this small: converting the NumPy arrays into a fresh
+input pipeline every epoch, and the full ``evaluate`` pass behind ``validation_data``. Here the
+training set becomes a cached, seeded ``tf.data`` pipeline, built once, and the per-epoch
+accuracies come from one small compiled function per data set (:class:`AccuracyCurves`). The
+training itself is the same ``fit``: same batches, same updates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+import keras
+
+
+def _check_xy(x, y, name: str):
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError(f"{name}: x must be a non-empty 2-D array (n_points, n_features), got shape {x.shape}")
+    if y.ndim not in (1, 2) or y.shape[0] != x.shape[0]:
+        raise ValueError(
+            f"{name}: y must have one row per point of x ({x.shape[0]}), got shape {y.shape}"
+        )
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name}: x must be finite (no NaN or infinity)")
+    return x.astype(np.float32), y
+
+
+def training_dataset(x, y, batch_size: int = 32, seed: int = 0) -> tf.data.Dataset:
+    """A cached ``tf.data`` pipeline that reshuffles every epoch in a seeded order (chapter 02).
+
+    ``y`` is what the loss expects (one-hot rows for categorical cross-entropy). Shuffling
+    covers the whole training set, as ``fit(x, y, shuffle=True)`` does; the last batch may be
+    smaller (100 points: 32, 32, 32, 4), as in the original. Pass it to ``fit`` with
+    ``shuffle=False``: the pipeline shuffles itself.
+    """
+    x, y = _check_xy(x, y, "training_dataset")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+        raise TypeError(f"batch_size must be an int, got {type(batch_size).__name__}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    y = np.asarray(y, dtype=np.float32)
+    return (
+        tf.data.Dataset.from_tensor_slices((x, y))
+        .cache()
+        .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+        .batch(batch_size)
+    )
+
+
+def _labels(y) -> np.ndarray:
+    y = np.asarray(y)
+    return y.argmax(axis=1) if y.ndim == 2 else y.astype(np.int64)
+
+
+class AccuracyCurves(keras.callbacks.Callback):
+    """Record the model's accuracy on named data sets after every epoch (chapter 02).
+
+    ``AccuracyCurves(train=(x_train, y_train), test=(x_test, y_test))`` adds ``train_accuracy``
+    and ``test_accuracy`` to the epoch's logs, so they land in ``fit``'s ``History`` beside the
+    loss. Labels may be integers or one-hot rows.
+
+    Unlike ``fit``'s own ``accuracy`` (a running mean over the epoch's batches while the weights
+    were still changing), every value here is the accuracy of the weights as they are at the end
+    of the epoch, which is what the final evaluation measures too.
+    """
+
+    def __init__(self, **datasets):
+        super().__init__()
+        if not datasets:
+            raise ValueError("AccuracyCurves needs at least one named data set, e.g. test=(x, y)")
+        self._data = {}
+        for name, pair in datasets.items():
+            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+                raise TypeError(f"{name} must be a pair (x, y)")
+            x, y = _check_xy(*pair, name)
+            self._data[name] = (tf.constant(x), tf.constant(_labels(y)))
+        self._accuracy = None
+
+    def on_train_begin(self, logs=None):
+        model = self.model
+
+        @tf.function(reduce_retracing=True)
+        def accuracy(x, labels):
+            predicted = tf.argmax(model(x, training=False), axis=1)
+            return tf.reduce_mean(tf.cast(tf.equal(predicted, labels), tf.float64))
+
+        self._accuracy = accuracy
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None:
+            return
+        for name, (x, labels) in self._data.items():
+            logs[f"{name}_accuracy"] = float(self._accuracy(x, labels))
+
+
+def predict_classes(model, x) -> np.ndarray:
+    """The most probable class of each point under ``model`` (chapter 02).
+
+    One direct forward pass. ``model.predict`` would do the same through a batched input
+    pipeline, which for a few thousand 2-D points costs more than the prediction itself.
+    """
+    x = np.asarray(x)
+    if x.ndim != 2:
+        raise ValueError(f"x must be a 2-D array (n_points, n_features), got shape {x.shape}")
+    return keras.ops.convert_to_numpy(model(x.astype(np.float32), training=False)).argmax(axis=1)
+
+
+def accuracy(model, x, y) -> float:
+    """Fraction of points whose most probable class is the true one (chapter 02).
+
+    ``y`` may be integer labels or one-hot rows.
+    """
+    x, y = _check_xy(x, y, "accuracy")
+    return float(np.mean(predict_classes(model, x) == _labels(y)))

@@ -1,0 +1,139 @@
+"""The model, the input pipeline, the learning-curve callback and the reproducibility setup (chapter 02)."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import ensemble_lib as el
+import keras
+import tensorflow as tf
+
+
+def test_tensorflow_environment_is_fixed_before_tensorflow_loads():
+    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "0"
+    assert os.environ["KERAS_BACKEND"] == "tensorflow"
+    assert el.reproducible(3) == 3
+    assert tf.config.threading.get_intra_op_parallelism_threads() == 1
+    assert tf.config.threading.get_inter_op_parallelism_threads() == 1
+
+
+def test_importing_tensorflow_first_is_refused():
+    code = "import tensorflow\nimport ensemble_lib\nensemble_lib.reproducible(0)\n"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    assert "tensorflow was imported before ensemble_lib" in result.stderr
+
+
+@pytest.mark.parametrize("seed, error", [(-1, ValueError), (2**32, ValueError), (1.0, TypeError), (True, TypeError)])
+def test_reproducible_rejects_bad_seeds(seed, error):
+    with pytest.raises(error, match="seed must be"):
+        el.reproducible(seed)
+
+
+def test_build_mlp_architecture():
+    model = el.build_mlp(hidden_units=25, seed=0)
+    assert [layer.name for layer in model.layers] == ["hidden", "output"]
+    assert [w.shape for w in model.get_weights()] == [(2, 25), (25,), (25, 3), (3,)]
+    assert model.layers[0].activation.__name__ == "relu"
+    assert model.layers[1].activation.__name__ == "softmax"
+    assert el.build_mlp(hidden_units=50, seed=0).layers[0].units == 50
+
+
+def test_initial_weights_depend_on_the_seed_only():
+    first = el.build_mlp(seed=7).get_weights()
+    el.build_mlp(seed=8)  # building another model in between changes nothing
+    again = el.build_mlp(seed=7).get_weights()
+    other = el.build_mlp(seed=8).get_weights()
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first[0], other[0])
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"hidden_units": 0}, ValueError, "hidden_units must be at least 1"),
+        ({"hidden_units": 2.5}, TypeError, "hidden_units must be an int"),
+        ({"seed": -1}, ValueError, "seed must be in"),
+        ({"seed": "0"}, TypeError, "seed must be an int"),
+        ({"n_classes": 0}, ValueError, "n_classes must be at least 1"),
+        ({"n_features": True}, TypeError, "n_features must be an int"),
+    ],
+)
+def test_build_mlp_rejects_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        el.build_mlp(**kwargs)
+
+
+def _epoch_batches(dataset):
+    return [x.numpy() for x, _ in dataset]
+
+
+def test_training_dataset_batches_and_reshuffles_deterministically(problem):
+    y = el.one_hot(problem.y_train)
+    ds = el.training_dataset(problem.x_train, y, batch_size=32, seed=5)
+    epoch1, epoch2 = _epoch_batches(ds), _epoch_batches(ds)
+    assert [len(b) for b in epoch1] == [32, 32, 32, 4]
+    # Every epoch holds each training point exactly once...
+    for epoch in (epoch1, epoch2):
+        rows = np.concatenate(epoch)
+        np.testing.assert_array_equal(np.sort(rows, axis=0), np.sort(problem.x_train, axis=0))
+    # ...in a new order each epoch, and the same sequence of orders for the same seed.
+    assert not np.array_equal(np.concatenate(epoch1), np.concatenate(epoch2))
+    twin = el.training_dataset(problem.x_train, y, batch_size=32, seed=5)
+    np.testing.assert_array_equal(np.concatenate(_epoch_batches(twin)), np.concatenate(epoch1))
+    np.testing.assert_array_equal(np.concatenate(_epoch_batches(twin)), np.concatenate(epoch2))
+
+
+@pytest.mark.parametrize(
+    "x, y, kwargs, error, match",
+    [
+        (np.zeros((4, 2)), np.zeros((3, 3)), {}, ValueError, "one row per point"),
+        (np.zeros(4), np.zeros(4), {}, ValueError, "x must be a non-empty 2-D array"),
+        (np.full((2, 2), np.nan), np.zeros((2, 3)), {}, ValueError, "x must be finite"),
+        (np.zeros((4, 2)), np.zeros((4, 3)), {"batch_size": 0}, ValueError, "batch_size must be at least 1"),
+        (np.zeros((4, 2)), np.zeros((4, 3)), {"batch_size": 3.0}, TypeError, "batch_size must be an int"),
+        (np.zeros((4, 2)), np.zeros((4, 3)), {"seed": None}, TypeError, "seed must be an int"),
+    ],
+)
+def test_training_dataset_rejects_bad_input(x, y, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        el.training_dataset(x, y, **kwargs)
+
+
+def test_accuracy_curves_record_end_of_epoch_accuracy(problem):
+    el.reproducible(0)
+    model = el.build_mlp(seed=0)
+    model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="categorical_crossentropy", jit_compile=False)
+    y = el.one_hot(problem.y_train)
+    curves = el.AccuracyCurves(train=(problem.x_train, y), test=(problem.x_test, problem.y_test))
+    history = model.fit(el.training_dataset(problem.x_train, y, seed=0), epochs=3, shuffle=False, verbose=0, callbacks=[curves])
+    assert len(history.history["train_accuracy"]) == 3 and len(history.history["test_accuracy"]) == 3
+    # The last recorded value is the accuracy of the final weights, whatever the label format.
+    assert history.history["test_accuracy"][-1] == el.accuracy(model, problem.x_test, problem.y_test)
+    assert history.history["train_accuracy"][-1] == el.accuracy(model, problem.x_train, y)
+
+
+def test_accuracy_curves_reject_bad_data_sets(problem):
+    with pytest.raises(ValueError, match="at least one named data set"):
+        el.AccuracyCurves()
+    with pytest.raises(TypeError, match="test must be a pair"):
+        el.AccuracyCurves(test=problem.x_test)
+    with pytest.raises(ValueError, match="test: y must have one row per point"):
+        el.AccuracyCurves(test=(problem.x_test, problem.y_train))
+
+
+def test_same_seed_same_training_twice(problem):
+    def run():
+        el.reproducible(0)
+        model = el.build_mlp(seed=1)
+        model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="categorical_crossentropy", jit_compile=False)
+        y = el.one_hot(problem.y_train)
+        model.fit(el.training_dataset(problem.x_train, y, seed=1), epochs=5, shuffle=False, verbose=0)
+        return model.get_weights()
+
+    for a, b in zip(run(), run()):
+        np.testing.assert_array_equal(a, b)

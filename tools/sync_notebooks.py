@@ -1,0 +1,61 @@
+"""Rebuild each chapter's .ipynb from its .py (the source of truth) and execute it in a fresh kernel.
+
+Usage: python tools/sync_notebooks.py [book/NN_name.py ...]   (default: every chapter)
+
+The notebook is executed top to bottom, once, in a new kernel started in book/ (as nbval and a
+reader's Jupyter do), and written atomically: an interrupted run leaves the old notebook intact.
+Execution timestamps are not recorded, so re-running an unchanged chapter rewrites the same file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK = ROOT / "book"
+
+
+def sync(py_path: Path) -> None:
+    notebook = jupytext.read(py_path)
+    started = time.perf_counter()
+    client = NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(py_path.parent)}},
+        record_timing=False,
+    )
+    client.execute()
+    elapsed = time.perf_counter() - started
+    ipynb_path = py_path.with_suffix(".ipynb")
+    fd, tmp = tempfile.mkstemp(dir=py_path.parent, prefix=".sync-", suffix=".ipynb")
+    os.close(fd)
+    try:
+        jupytext.write(notebook, tmp, fmt="ipynb")
+        os.replace(tmp, ipynb_path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    print(f"{ipynb_path.relative_to(ROOT)}: executed in {elapsed:.1f} s", flush=True)
+
+
+def main(argv: list[str]) -> int:
+    paths = [Path(a).resolve() for a in argv] or sorted(BOOK.glob("[0-9][0-9]_*.py"))
+    for path in paths:
+        if path.suffix != ".py" or not path.is_file():
+            print(f"not a chapter script: {path}", file=sys.stderr)
+            return 2
+        sync(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
