@@ -30,7 +30,7 @@
 #   {ref}`ch-blobs`, and see how much a single run owes to luck.
 
 # %% tags=["hide-input"]
-import ensemble_lib as el  # first: it fixes TensorFlow's numeric path before Keras loads
+import ensemble_lib as el  # first: it fixes TensorFlow's numeric path
 
 import keras
 import matplotlib.pyplot as plt
@@ -112,9 +112,15 @@ model.compile(
 # original idiom on your machine.
 
 # %%
-train_data = el.training_dataset(problem.x_train, y_train, batch_size=32, seed=SEED)
-curves = el.AccuracyCurves(train=(problem.x_train, y_train), test=(problem.x_test, y_test))
-history = model.fit(train_data, epochs=500, shuffle=False, verbose=0, callbacks=[curves])
+train_data = el.training_dataset(
+    problem.x_train, y_train, batch_size=32, seed=SEED
+)
+curves = el.AccuracyCurves(
+    train=(problem.x_train, y_train), test=(problem.x_test, y_test)
+)
+history = model.fit(
+    train_data, epochs=500, shuffle=False, verbose=0, callbacks=[curves]
+)
 
 # %% [markdown]
 # `History` now holds, per epoch, Keras's own running `loss` and `accuracy` (averaged over the
@@ -131,7 +137,7 @@ print("epochs recorded:", len(history.history["test_accuracy"]))
 # %%
 train_acc = el.accuracy(model, problem.x_train, problem.y_train)
 test_acc = el.accuracy(model, problem.x_test, problem.y_test)
-bayes_test = float(np.mean(bayes.predict(problem.x_test) == problem.y_test))
+bayes_test = bayes.accuracy(problem.x_test, problem.y_test)
 bayes_expected = bayes.expected_accuracy()
 print(f"{'':32s}{'train':>7s}{'test':>7s}")
 print(f"{'this book, seed ' + str(SEED):32s}{train_acc:7.3f}{test_acc:7.3f}")
@@ -152,7 +158,10 @@ fig, ax = plt.subplots()
 el.plot_learning_curves(
     history,
     ax=ax,
-    references={"Bayes rule, test points": bayes_test, "Bayes rule, expected": bayes_expected},
+    references={
+        "Bayes rule, test points": bayes_test,
+        "Bayes rule, expected": bayes_expected,
+    },
 )
 plt.show()
 
@@ -169,10 +178,12 @@ plt.show()
 # %% mystnb={"figure": {"caption": "Decision regions of the trained MLP (shaded) with the Bayes-optimal boundaries (dashed), and the 100 training points the network saw.", "name": "fig-baseline-regions"}}
 fig, ax = plt.subplots()
 bounds = el.data_bounds(problem.x_train, problem.x_test)
-el.plot_decision_regions(lambda x: el.predict_classes(model, x), bounds, ax=ax)
-el.plot_decision_boundaries(bayes.predict, bounds, ax=ax, color="black", linestyle="dashed")
-el.plot_blobs(problem.x_train, problem.y_train, ax=ax, marker_size=18, alpha=1.0)
-ax.legend(loc="upper right")
+mlp_predict = lambda x: el.predict_classes(model, x)  # noqa: E731
+el.plot_decision_regions(mlp_predict, bounds, ax=ax)
+el.plot_decision_boundaries(
+    bayes.predict, bounds, ax=ax, color="black", linestyle="dashed"
+)
+el.plot_blobs(problem.x_train, problem.y_train, ax=ax, marker_size=18, alpha=1)
 plt.show()
 
 # %% [markdown]
@@ -191,13 +202,15 @@ def train_baseline(seed):
         jit_compile=False,
         steps_per_execution=4,
     )
-    net.fit(el.training_dataset(problem.x_train, y_train, seed=seed), epochs=500, shuffle=False, verbose=0)
+    data = el.training_dataset(problem.x_train, y_train, seed=seed)
+    net.fit(data, epochs=500, shuffle=False, verbose=0)
     return net
 
 
 seed_results = {SEED: test_acc}
 for seed in (1, 2, 3, 4):
-    seed_results[seed] = el.accuracy(train_baseline(seed), problem.x_test, problem.y_test)
+    net = train_baseline(seed)
+    seed_results[seed] = el.accuracy(net, problem.x_test, problem.y_test)
 for seed, acc in seed_results.items():
     print(f"seed {seed}: test accuracy {acc:.3f}")
 spread = max(seed_results.values()) - min(seed_results.values())

@@ -75,6 +75,13 @@ class BayesClassifier:
         """The most probable class of each point."""
         return self._log_joint(_as_points(x, self.centers.shape[1])).argmax(axis=1)
 
+    def accuracy(self, x, y) -> float:
+        """Fraction of the points ``x`` whose integer label ``y`` the rule predicts."""
+        y = np.asarray(y)
+        if y.shape != (np.shape(x)[0],):
+            raise ValueError(f"y must hold one integer label per point of x, got shape {y.shape}")
+        return float(np.mean(self.predict(x) == y))
+
     def expected_accuracy(self, grid_points: int = 1601, reach: float = 8.0) -> float:
         """The accuracy the rule reaches on average over fresh data: ``integral of max_k prior_k p_k(x)``.
 

@@ -71,8 +71,12 @@ def data_bounds(*arrays, margin: float = 0.5):
     return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
 
 
-def plot_blobs(x, y, ax=None, *, marker_size: float = 12, alpha: float = 0.75, label_prefix: str = "class"):
-    """Scatter 2-D points coloured by integer class label (chapter 01). Returns the axes."""
+def plot_blobs(x, y, ax=None, *, bounds=None, marker_size: float = 12, alpha: float = 0.75, legend: bool = True):
+    """Scatter 2-D points coloured by integer class label, legend outside on the right (chapter 01).
+
+    ``bounds`` ``(x_min, x_max, y_min, y_max)`` fixes the axes' limits (see :func:`data_bounds`),
+    so that figures of the same problem share them. Returns the axes.
+    """
     x = np.asarray(x)
     y = np.asarray(y)
     if x.ndim != 2 or x.shape[1] != 2:
@@ -87,19 +91,29 @@ def plot_blobs(x, y, ax=None, *, marker_size: float = 12, alpha: float = 0.75, l
         if mask.any():
             ax.scatter(
                 x[mask, 0], x[mask, 1], s=marker_size, color=color, alpha=alpha,
-                edgecolors="none", label=f"{label_prefix} {k}",
+                edgecolors="none", label=f"class {k}",
             )
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_aspect("equal")
+    if bounds is not None:
+        _check_bounds(bounds)
+        ax.set_xlim(bounds[0], bounds[1])
+        ax.set_ylim(bounds[2], bounds[3])
+    if legend:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     return ax
+
+
+def _check_bounds(bounds):
+    if len(bounds) != 4 or not (bounds[0] < bounds[1] and bounds[2] < bounds[3]):
+        raise ValueError(f"bounds must be (x_min, x_max, y_min, y_max) with min < max, got {bounds}")
 
 
 def _grid_labels(predict, bounds, resolution: int):
     if not callable(predict):
         raise TypeError("predict must be callable: points (n, 2) -> labels (n,)")
-    if len(bounds) != 4 or not (bounds[0] < bounds[1] and bounds[2] < bounds[3]):
-        raise ValueError(f"bounds must be (x_min, x_max, y_min, y_max) with min < max, got {bounds}")
+    _check_bounds(bounds)
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 10:
         raise ValueError(f"resolution must be an int of at least 10, got {resolution!r}")
     xx, yy = np.meshgrid(np.linspace(bounds[0], bounds[1], resolution), np.linspace(bounds[2], bounds[3], resolution))
@@ -160,7 +174,7 @@ def plot_learning_curves(
     ax=None,
     *,
     references: Mapping[str, float] | None = None,
-    ylim=(0.5, 1.0),
+    ylim=(0.5, 0.9),
 ):
     """Train and test accuracy per epoch, with optional labelled horizontal reference lines (chapter 02).
 

@@ -51,6 +51,7 @@ def test_bayes_rule_is_nearest_centre_with_equal_priors():
     bayes = el.BayesClassifier(centers, cluster_std=1.0)
     points = np.array([[0.1, 0.2], [3.0, 0.5], [0.4, 2.9], [1.9, 0.0]])
     np.testing.assert_array_equal(bayes.predict(points), [0, 1, 2, 0])
+    assert bayes.accuracy(points, np.array([0, 1, 2, 1])) == 0.75
     proba = bayes.predict_proba(points)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     # Exactly halfway between centres 0 and 1, far from centre 2: a coin toss between 0 and 1.
@@ -108,6 +109,8 @@ def test_bayes_rejects_bad_points(problem):
         bayes.predict(np.zeros((4, 3)))
     with pytest.raises(ValueError, match="x must be finite"):
         bayes.predict_proba([[0.0, np.inf]])
+    with pytest.raises(ValueError, match="y must hold one integer label per point of x"):
+        bayes.accuracy(problem.x_test, problem.y_train)
     with pytest.raises(ValueError, match="grid_points must be at least 100"):
         bayes.expected_accuracy(grid_points=10)
     with pytest.raises(ValueError, match="two features only"):
