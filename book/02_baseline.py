@@ -178,7 +178,7 @@ plt.show()
 # %% mystnb={"figure": {"caption": "Decision regions of the trained MLP (shaded) with the Bayes-optimal boundaries (dashed), and the 100 training points the network saw.", "name": "fig-baseline-regions"}}
 fig, ax = plt.subplots()
 bounds = el.data_bounds(problem.x_train, problem.x_test)
-mlp_predict = lambda x: el.predict_classes(model, x)  # noqa: E731
+mlp_predict = lambda x: el.predict_classes(model, x)
 el.plot_decision_regions(mlp_predict, bounds, ax=ax)
 el.plot_decision_boundaries(
     bayes.predict, bounds, ax=ax, color="black", linestyle="dashed"
