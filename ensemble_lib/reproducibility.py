@@ -11,9 +11,12 @@ Three things can make the same training script print different numbers on two co
 * reductions split across a number of threads that depends on the machine's core count.
 
 A few ulps of difference are harmless once, but 500 epochs of SGD amplify them until a test
-accuracy changes in the third digit. So this module disables oneDNN's custom kernels (TensorFlow
-then uses its Eigen kernels, compiled once for plain AVX and identical on every x86-64 CPU that
-can run the wheel), runs every op on one thread, and seeds everything.
+accuracy changes in the third digit. So this module disables oneDNN, both its custom ops and the
+oneDNN matrix-multiply kernel that TensorFlow's Eigen products use by default (TensorFlow then
+uses Eigen's own kernels, compiled once for plain AVX and identical on every x86-64 CPU that can
+run the wheel), runs every op on one thread, and seeds everything. ``make reproducibility``
+re-runs the chapters with oneDNN's instruction set capped to prove it: without the second switch,
+a learning curve of chapter 02 came out different under ``ONEDNN_MAX_CPU_ISA=SSE41``.
 
 The environment variables must be in place *before* TensorFlow is imported, which is why
 ``ensemble_lib`` imports this module first, and why a chapter imports ``ensemble_lib`` before
@@ -31,6 +34,10 @@ TF_ENVIRONMENT = {
     "KERAS_BACKEND": "tensorflow",
     # oneDNN picks kernels by CPU instruction set: turn it off for one machine-independent path.
     "TF_ENABLE_ONEDNN_OPTS": "0",
+    # Even with that, TensorFlow's Eigen matrix products call oneDNN's sgemm inside ("custom
+    # contraction kernel"), which also dispatches on the CPU (FMA on AVX2 machines, none on
+    # older ones). Use Eigen's own kernel, compiled once for every machine.
+    "TENSORFLOW_USE_CUSTOM_CONTRACTION_KERNEL": "false",
     # Silence TensorFlow's C++ start-up chatter (INFO and WARNING) at the source.
     "TF_CPP_MIN_LOG_LEVEL": "2",
 }

@@ -4,7 +4,8 @@ Usage: python tools/sync_notebooks.py [book/NN_name.py ...]   (default: every ch
 
 The notebook is executed top to bottom, once, in a new kernel started in book/ (as nbval and a
 reader's Jupyter do), and written atomically: an interrupted run leaves the old notebook intact.
-Execution timestamps are not recorded, so re-running an unchanged chapter rewrites the same file.
+Cell ids follow the cell's position and execution timestamps are not recorded, so re-running an
+unchanged chapter rewrites the same file.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ BOOK = ROOT / "book"
 
 def sync(py_path: Path) -> None:
     notebook = jupytext.read(py_path)
+    for index, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{index}"  # stable ids: re-syncing an unchanged chapter changes nothing
     started = time.perf_counter()
     client = NotebookClient(
         notebook,
