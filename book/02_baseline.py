@@ -100,9 +100,11 @@ model.compile(
 # every epoch turns the NumPy arrays into a fresh input pipeline, and `validation_data` runs a full
 # `evaluate` loop over the test set. Two changes keep `fit` and its callbacks and remove that cost:
 #
-# - the training set becomes a `tf.data` pipeline that is built once, cached, and reshuffled every
-#   epoch from a fixed seed (`el.training_dataset`); batches of 32, the Keras default, so the
-#   100 points give batches of 32, 32, 32 and 4;
+# - the training set becomes a `tf.data` pipeline, built once, that serves every epoch a new
+#   shuffle of the 100 points in batches of 32 (the Keras default: 32, 32, 32 and 4) and runs on
+#   for as many epochs as `fit` asks; `steps_per_epoch` tells `fit` that an epoch is those 4
+#   batches. The order of each epoch is fixed by the seed and the epoch number alone, which
+#   will let the next chapter resume an interrupted run exactly;
 # - the learning curves come from `el.AccuracyCurves`, a callback that scores the model on the
 #   training and test points at the end of every epoch with one small compiled function each, and
 #   writes `train_accuracy` and `test_accuracy` into the epoch's logs, so they appear in the
@@ -119,7 +121,12 @@ curves = el.AccuracyCurves(
     train=(problem.x_train, y_train), test=(problem.x_test, y_test)
 )
 history = model.fit(
-    train_data, epochs=500, shuffle=False, verbose=0, callbacks=[curves]
+    train_data,
+    epochs=500,
+    steps_per_epoch=el.steps_per_epoch(len(y_train), batch_size=32),  # 4
+    shuffle=False,  # the pipeline shuffles
+    verbose=0,
+    callbacks=[curves],
 )
 
 # %% [markdown]
@@ -203,7 +210,7 @@ def train_baseline(seed):
         steps_per_execution=4,
     )
     data = el.training_dataset(problem.x_train, y_train, seed=seed)
-    net.fit(data, epochs=500, shuffle=False, verbose=0)
+    net.fit(data, epochs=500, steps_per_epoch=4, shuffle=False, verbose=0)
     return net
 
 

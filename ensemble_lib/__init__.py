@@ -8,7 +8,16 @@ TensorFlow loads. Every public name below says in its docstring which chapter in
 # Must come first: fixes TensorFlow's numeric path before anything imports TensorFlow.
 from .reproducibility import reproducible  # noqa: I001
 
+from .averaging import SCHEMES, average_weights, member_weights, model_with_weights
 from .bayes import BayesClassifier
+from .checkpoints import (
+    EpochCheckpoints,
+    checkpoint_path,
+    load_checkpoints,
+    resume_from_checkpoints,
+    save_checkpoint,
+    saved_epochs,
+)
 from .data import Blobs, load_blobs, one_hot
 from .models import build_mlp
 from .plotting import (
@@ -20,17 +29,23 @@ from .plotting import (
     plot_learning_curves,
     use_book_style,
 )
-from .training import AccuracyCurves, accuracy, predict_classes, training_dataset
+from .training import AccuracyCurves, accuracy, predict_classes, steps_per_epoch, training_dataset
 
 __all__ = [
+    "accuracy",
     "AccuracyCurves",
+    "average_weights",
     "BayesClassifier",
     "Blobs",
-    "CLASS_COLORS",
-    "accuracy",
     "build_mlp",
+    "checkpoint_path",
+    "CLASS_COLORS",
     "data_bounds",
+    "EpochCheckpoints",
     "load_blobs",
+    "load_checkpoints",
+    "member_weights",
+    "model_with_weights",
     "one_hot",
     "plot_blobs",
     "plot_decision_boundaries",
@@ -38,6 +53,11 @@ __all__ = [
     "plot_learning_curves",
     "predict_classes",
     "reproducible",
+    "resume_from_checkpoints",
+    "save_checkpoint",
+    "saved_epochs",
+    "SCHEMES",
+    "steps_per_epoch",
     "training_dataset",
     "use_book_style",
 ]

@@ -5,7 +5,7 @@ Introduced in chapter 02 (the MLP baseline).
 The original tutorials called ``model.fit(x, y, validation_data=(x_test, y_test), epochs=500)``.
 Two costs dominate that idiom for a model this small: converting the NumPy arrays into a fresh
 input pipeline every epoch, and the full ``evaluate`` pass behind ``validation_data``. Here the
-training set becomes a cached, seeded ``tf.data`` pipeline, built once, and the per-epoch
+training set becomes a seeded ``tf.data`` pipeline, built once, and the per-epoch
 accuracies come from one small compiled function per data set (:class:`AccuracyCurves`). The
 training itself is the same ``fit``: same batches, same updates.
 """
@@ -31,28 +31,53 @@ def _check_xy(x, y, name: str):
     return x.astype(np.float32), y
 
 
-def training_dataset(x, y, batch_size: int = 32, seed: int = 0) -> tf.data.Dataset:
-    """A cached ``tf.data`` pipeline that reshuffles every epoch in a seeded order (chapter 02).
+def training_dataset(x, y, batch_size: int = 32, seed: int = 0, first_epoch: int = 0) -> tf.data.Dataset:
+    """Mini-batches for ``fit``: every epoch a fresh shuffle, fixed by ``(seed, epoch)`` alone (chapter 02).
 
-    ``y`` is what the loss expects (one-hot rows for categorical cross-entropy). Shuffling
-    covers the whole training set, as ``fit(x, y, shuffle=True)`` does; the last batch may be
-    smaller (100 points: 32, 32, 32, 4), as in the original. Pass it to ``fit`` with
-    ``shuffle=False``: the pipeline shuffles itself.
+    ``y`` is what the loss expects (one-hot rows for categorical cross-entropy). Each epoch covers
+    the whole training set once in a new order, as ``fit(x, y, shuffle=True)`` does, in batches
+    of ``batch_size`` with a smaller last batch (100 points: 32, 32, 32, 4), and the pipeline runs
+    on for as many epochs as ``fit`` asks: pass ``steps_per_epoch=steps_per_epoch(len(x),
+    batch_size)`` and ``shuffle=False`` (the pipeline shuffles itself).
+
+    The order of epoch ``e`` is a stateless function of ``(seed, e)``, not of how many epochs were
+    drawn before. So a run resumed at epoch ``k`` (``first_epoch=k`` here, ``initial_epoch=k`` in
+    ``fit``) sees exactly the batches the uninterrupted run saw (chapter 03).
     """
     x, y = _check_xy(x, y, "training_dataset")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int):
-        raise TypeError(f"batch_size must be an int, got {type(batch_size).__name__}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    y = np.asarray(y, dtype=np.float32)
-    return (
-        tf.data.Dataset.from_tensor_slices((x, y))
-        .cache()
-        .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-        .batch(batch_size)
-    )
+    batch_size = _check_int(batch_size, "batch_size", minimum=1)
+    seed = _check_int(seed, "seed", minimum=0)
+    first_epoch = _check_int(first_epoch, "first_epoch", minimum=0)
+    features = tf.constant(x)
+    targets = tf.constant(np.asarray(y, dtype=np.float32))
+    n = len(x)
+
+    def one_epoch(epoch):
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), epoch])
+        )
+        return (
+            tf.data.Dataset.from_tensor_slices(order)
+            .batch(batch_size)
+            .map(lambda idx: (tf.gather(features, idx), tf.gather(targets, idx)))
+        )
+
+    return tf.data.Dataset.counter(start=first_epoch, dtype=tf.int64).flat_map(one_epoch)
+
+
+def steps_per_epoch(n_points: int, batch_size: int = 32) -> int:
+    """Number of mini-batches in one epoch: ``ceil(n_points / batch_size)`` (chapter 02)."""
+    n_points = _check_int(n_points, "n_points", minimum=1)
+    batch_size = _check_int(batch_size, "batch_size", minimum=1)
+    return -(-n_points // batch_size)
+
+
+def _check_int(value, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
 
 
 def _labels(y) -> np.ndarray:

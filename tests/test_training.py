@@ -68,24 +68,39 @@ def test_build_mlp_rejects_bad_arguments(kwargs, error, match):
         el.build_mlp(**kwargs)
 
 
-def _epoch_batches(dataset):
-    return [x.numpy() for x, _ in dataset]
+def _epochs(dataset, n_epochs, steps=4):
+    batches = [x.numpy() for x, _ in dataset.take(n_epochs * steps)]
+    return [batches[i * steps:(i + 1) * steps] for i in range(n_epochs)]
 
 
 def test_training_dataset_batches_and_reshuffles_deterministically(problem):
     y = el.one_hot(problem.y_train)
     ds = el.training_dataset(problem.x_train, y, batch_size=32, seed=5)
-    epoch1, epoch2 = _epoch_batches(ds), _epoch_batches(ds)
-    assert [len(b) for b in epoch1] == [32, 32, 32, 4]
+    epoch1, epoch2, epoch3 = _epochs(ds, 3)
+    assert [len(b) for b in epoch1] == [32, 32, 32, 4] == [len(b) for b in epoch3]
     # Every epoch holds each training point exactly once...
-    for epoch in (epoch1, epoch2):
+    for epoch in (epoch1, epoch2, epoch3):
         rows = np.concatenate(epoch)
         np.testing.assert_array_equal(np.sort(rows, axis=0), np.sort(problem.x_train, axis=0))
-    # ...in a new order each epoch, and the same sequence of orders for the same seed.
+    # ...in a new order each epoch...
     assert not np.array_equal(np.concatenate(epoch1), np.concatenate(epoch2))
-    twin = el.training_dataset(problem.x_train, y, batch_size=32, seed=5)
-    np.testing.assert_array_equal(np.concatenate(_epoch_batches(twin)), np.concatenate(epoch1))
-    np.testing.assert_array_equal(np.concatenate(_epoch_batches(twin)), np.concatenate(epoch2))
+    # ...the same orders for the same seed, other orders for another seed...
+    twin = _epochs(el.training_dataset(problem.x_train, y, batch_size=32, seed=5), 2)
+    np.testing.assert_array_equal(np.concatenate(twin[1]), np.concatenate(epoch2))
+    other = _epochs(el.training_dataset(problem.x_train, y, batch_size=32, seed=6), 1)
+    assert not np.array_equal(np.concatenate(other[0]), np.concatenate(epoch1))
+    # ...and a pipeline started at epoch 2 serves exactly what the full one served at epoch 2.
+    resumed = _epochs(el.training_dataset(problem.x_train, y, batch_size=32, seed=5, first_epoch=2), 1)
+    np.testing.assert_array_equal(np.concatenate(resumed[0]), np.concatenate(epoch3))
+
+
+def test_steps_per_epoch():
+    assert el.steps_per_epoch(100, 32) == 4
+    assert el.steps_per_epoch(96, 32) == 3
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        el.steps_per_epoch(100, 0)
+    with pytest.raises(TypeError, match="n_points must be an int"):
+        el.steps_per_epoch(100.0)
 
 
 @pytest.mark.parametrize(
@@ -97,6 +112,8 @@ def test_training_dataset_batches_and_reshuffles_deterministically(problem):
         (np.zeros((4, 2)), np.zeros((4, 3)), {"batch_size": 0}, ValueError, "batch_size must be at least 1"),
         (np.zeros((4, 2)), np.zeros((4, 3)), {"batch_size": 3.0}, TypeError, "batch_size must be an int"),
         (np.zeros((4, 2)), np.zeros((4, 3)), {"seed": None}, TypeError, "seed must be an int"),
+        (np.zeros((4, 2)), np.zeros((4, 3)), {"seed": -2}, ValueError, "seed must be at least 0"),
+        (np.zeros((4, 2)), np.zeros((4, 3)), {"first_epoch": -1}, ValueError, "first_epoch must be at least 0"),
     ],
 )
 def test_training_dataset_rejects_bad_input(x, y, kwargs, error, match):
@@ -110,7 +127,9 @@ def test_accuracy_curves_record_end_of_epoch_accuracy(problem):
     model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="categorical_crossentropy", jit_compile=False)
     y = el.one_hot(problem.y_train)
     curves = el.AccuracyCurves(train=(problem.x_train, y), test=(problem.x_test, problem.y_test))
-    history = model.fit(el.training_dataset(problem.x_train, y, seed=0), epochs=3, shuffle=False, verbose=0, callbacks=[curves])
+    history = model.fit(
+        el.training_dataset(problem.x_train, y, seed=0), epochs=3, steps_per_epoch=4, shuffle=False, verbose=0, callbacks=[curves]
+    )
     assert len(history.history["train_accuracy"]) == 3 and len(history.history["test_accuracy"]) == 3
     # The last recorded value is the accuracy of the final weights, whatever the label format.
     assert history.history["test_accuracy"][-1] == el.accuracy(model, problem.x_test, problem.y_test)
@@ -132,7 +151,7 @@ def test_same_seed_same_training_twice(problem):
         model = el.build_mlp(seed=1)
         model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="categorical_crossentropy", jit_compile=False)
         y = el.one_hot(problem.y_train)
-        model.fit(el.training_dataset(problem.x_train, y, seed=1), epochs=5, shuffle=False, verbose=0)
+        model.fit(el.training_dataset(problem.x_train, y, seed=1), epochs=5, steps_per_epoch=4, shuffle=False, verbose=0)
         return model.get_weights()
 
     for a, b in zip(run(), run()):

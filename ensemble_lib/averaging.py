@@ -1,0 +1,101 @@
+"""Polyak-Ruppert averaging: the weighted average, layer by layer, of several saved models.
+
+Introduced in chapter 03. Members are always ordered most recent first: member 1 is the last
+checkpoint of the run, member 2 the one before, and so on.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+
+SCHEMES = ("equal", "linear", "exponential")
+
+
+def member_weights(n: int, scheme: str, alpha: float = 2.0) -> np.ndarray:
+    """How much each of ``n`` members counts, member 1 (the most recent) first; sums to 1 (chapter 03).
+
+    * ``"equal"``: every member ``1/n``;
+    * ``"linear"``: proportional to ``(n - i + 1) / n`` for member ``i``: n/n, (n-1)/n, ..., 1/n;
+    * ``"exponential"``: proportional to ``exp(-i / alpha)``; a smaller ``alpha`` forgets faster.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"n must be an int, got {type(n).__name__}")
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}; got {scheme!r}")
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating, np.integer)):
+        raise TypeError(f"alpha must be a number, got {type(alpha).__name__}")
+    if not (math.isfinite(alpha) and alpha > 0):
+        raise ValueError(f"alpha must be positive and finite, got {alpha}")
+    i = np.arange(1, n + 1, dtype=np.float64)
+    if scheme == "equal":
+        raw = np.ones(n)
+    elif scheme == "linear":
+        raw = (n - i + 1) / n
+    else:
+        raw = np.exp(-i / alpha)
+    return raw / raw.sum()
+
+
+def _as_weight_list(member, index: int) -> list[np.ndarray]:
+    if isinstance(member, keras.Model):
+        return [np.asarray(w) for w in member.get_weights()]
+    if isinstance(member, (list, tuple)) and all(hasattr(w, "shape") for w in member):
+        return [np.asarray(w) for w in member]
+    raise TypeError(f"members[{index}] must be a Keras model or a list of weight arrays, got {type(member).__name__}")
+
+
+def average_weights(members, weights) -> list[np.ndarray]:
+    """The weighted average of the members' weights, array by array (chapter 03).
+
+    ``members`` are Keras models or lists of weight arrays (``model.get_weights()``), all of the
+    same architecture; ``weights`` says how much each counts (non-negative, not all zero; they
+    are normalised to sum to 1). Returns a list of arrays in the layer order of the first member,
+    in its dtype. The sum runs in float64, member by member in the order given.
+    """
+    if isinstance(members, (str, bytes)) or not hasattr(members, "__len__"):
+        raise TypeError("members must be a list of Keras models or of weight lists")
+    if len(members) == 0:
+        raise ValueError("members is empty: there is nothing to average")
+    lists = [_as_weight_list(m, i) for i, m in enumerate(members)]
+    reference = lists[0]
+    for i, other in enumerate(lists[1:], start=1):
+        if len(other) != len(reference):
+            raise ValueError(
+                f"members[{i}] has {len(other)} weight arrays, members[0] has {len(reference)}: not the same architecture"
+            )
+        for j, (a, b) in enumerate(zip(reference, other)):
+            if a.shape != b.shape:
+                raise ValueError(f"members[{i}] weight array {j} has shape {b.shape}, members[0] has {a.shape}")
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 1 or len(w) != len(lists):
+        raise ValueError(f"weights must hold one number per member ({len(lists)}), got shape {w.shape}")
+    if not np.all(np.isfinite(w)):
+        raise ValueError("weights must be finite (no NaN or infinity)")
+    if np.any(w < 0):
+        raise ValueError("weights must not be negative")
+    if w.sum() == 0:
+        raise ValueError("weights are all zero: at least one member must count")
+    w = w / w.sum()
+    averaged = []
+    for j, first in enumerate(reference):
+        total = np.zeros(first.shape, dtype=np.float64)
+        for member, share in zip(lists, w):
+            total += share * member[j].astype(np.float64)
+        averaged.append(total.astype(first.dtype))
+    return averaged
+
+
+def model_with_weights(like, weights):
+    """A new model of ``like``'s architecture holding ``weights`` (chapter 03).
+
+    ``keras.models.clone_model`` builds the same layers with fresh variables; the weights are
+    then set. ``like`` itself is not changed.
+    """
+    model = keras.models.clone_model(like)
+    model.set_weights(weights)
+    return model
