@@ -27,9 +27,10 @@ from .plotting import (
     plot_decision_boundaries,
     plot_decision_regions,
     plot_learning_curves,
+    plot_members,
     use_book_style,
 )
-from .training import AccuracyCurves, accuracy, predict_classes, steps_per_epoch, training_dataset
+from .training import AccuracyCurves, accuracy, log_loss, predict_classes, steps_per_epoch, training_dataset
 
 __all__ = [
     "accuracy",
@@ -44,6 +45,7 @@ __all__ = [
     "EpochCheckpoints",
     "load_blobs",
     "load_checkpoints",
+    "log_loss",
     "member_weights",
     "model_with_weights",
     "one_hot",
@@ -51,6 +53,7 @@ __all__ = [
     "plot_decision_boundaries",
     "plot_decision_regions",
     "plot_learning_curves",
+    "plot_members",
     "predict_classes",
     "reproducible",
     "resume_from_checkpoints",

@@ -182,7 +182,7 @@ def resume_from_checkpoints(model, folder) -> int:
     epochs = saved_epochs(folder)
     if not epochs:
         return 0
-    if model.optimizer is None:
+    if getattr(model, "optimizer", None) is None:
         raise ValueError("model must be compiled before resuming, so that its optimizer state can be restored")
     model.optimizer.build(model.trainable_variables)
     _load_into(model, checkpoint_path(folder, epochs[-1]))

@@ -20,6 +20,9 @@ CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73")
 TRAIN_COLOR = "#0072B2"
 TEST_COLOR = "#D55E00"
 REFERENCE_COLOR = "#555555"
+#: One colour per weighting scheme of chapter 03, and for single models.
+SCHEME_COLORS = {"equal": "#0072B2", "linear": "#D55E00", "exponential": "#009E73"}
+SINGLE_COLOR = "#999999"
 
 _STYLE = {
     "figure.figsize": (6.4, 4.2),
@@ -201,3 +204,39 @@ def plot_learning_curves(
     ax.legend(loc="lower right")
     return ax
 
+
+
+def plot_members(
+    single,
+    averaged: Mapping[str, list],
+    ax=None,
+    *,
+    n=None,
+    references: Mapping[str, float] | None = None,
+    ylabel: str = "test accuracy",
+):
+    """Single checkpoints as dots, averaged models as lines, against n, the number of members (chapter 03).
+
+    ``single[k]`` scores the (k+1)-th most recent checkpoint alone; ``averaged`` maps a label
+    (a scheme name picks its colour from ``SCHEME_COLORS``) to the scores of the averages of the
+    first 1, 2, ... members. ``n`` gives the x values (default 1, 2, ...). Returns the axes.
+    """
+    single = np.asarray(single, dtype=np.float64)
+    n = np.arange(1, len(single) + 1) if n is None else np.asarray(n)
+    if n.shape != single.shape:
+        raise ValueError(f"n and single must have the same length, got {n.shape} and {single.shape}")
+    ax = _axes(ax)
+    ax.plot(n, single, "o", color=SINGLE_COLOR, markersize=4, label="single checkpoint")
+    fallback = iter(CLASS_COLORS)
+    for label, values in averaged.items():
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape != single.shape:
+            raise ValueError(f"averaged[{label!r}] must have one value per n ({len(single)}), got {values.shape}")
+        color = SCHEME_COLORS.get(label) or next(fallback)
+        ax.plot(n, values, "-", color=color, label=f"{label} average" if label in SCHEME_COLORS else label)
+    styles = ("--", ":", "-.")
+    for i, (label, value) in enumerate((references or {}).items()):
+        ax.axhline(value, color=REFERENCE_COLOR, linestyle=styles[i % len(styles)], linewidth=1.0, label=label)
+    ax.set_xlabel("n: members, most recent first")
+    ax.set_ylabel(ylabel)
+    return ax

@@ -4,6 +4,9 @@ environment before TensorFlow loads, exactly as in the chapters."""
 import ensemble_lib  # noqa: F401  (must precede any TensorFlow import)
 import pytest
 
+# Fix threads and determinism before any test runs a TensorFlow op, whatever the test order.
+ensemble_lib.reproducible(0)
+
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
