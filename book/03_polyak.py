@@ -361,8 +361,17 @@ plt.show()
 # The log-loss panel shows something the accuracy hides: the single checkpoints themselves have
 # a lower log-loss the earlier they are (the dots fall towards the right, where $n$ reaches back
 # to epoch 250). As training goes on with a constant learning rate, the network keeps growing its
-# weights and becomes more confident, more than its accuracy justifies. A long average pulls it
-# back towards those earlier, less confident models, and its log-loss falls with $n$.
+# weights and becomes more confident, more than its accuracy justifies. The size of the weights
+# shows it:
+
+# %%
+for epoch, weights in (members[-1], members[0]):
+    norm = np.sqrt(sum(float((a**2).sum()) for a in weights))
+    print(f"epoch {epoch}: norm of all weights {norm:.3f}")
+
+# %% [markdown]
+# A long average pulls the network back towards those earlier, less confident models, and its
+# log-loss falls with $n$.
 #
 # ## How fast to forget? The decay rate $\alpha$
 #
