@@ -19,6 +19,7 @@ from .checkpoints import (
     saved_epochs,
 )
 from .data import Blobs, load_blobs, one_hot
+from .ensembles import disagreement, ensemble_predict
 from .models import build_mlp
 from .plotting import (
     CLASS_COLORS,
@@ -30,6 +31,7 @@ from .plotting import (
     plot_members,
     use_book_style,
 )
+from .schedules import CosineAnnealing, SnapshotEnsemble, cosine_annealing, cycle_ends, triangular
 from .training import AccuracyCurves, accuracy, log_loss, predict_classes, steps_per_epoch, training_dataset
 
 __all__ = [
@@ -41,7 +43,12 @@ __all__ = [
     "build_mlp",
     "checkpoint_path",
     "CLASS_COLORS",
+    "cosine_annealing",
+    "CosineAnnealing",
+    "cycle_ends",
     "data_bounds",
+    "disagreement",
+    "ensemble_predict",
     "EpochCheckpoints",
     "load_blobs",
     "load_checkpoints",
@@ -60,7 +67,9 @@ __all__ = [
     "save_checkpoint",
     "saved_epochs",
     "SCHEMES",
+    "SnapshotEnsemble",
     "steps_per_epoch",
     "training_dataset",
+    "triangular",
     "use_book_style",
 ]

@@ -40,6 +40,8 @@ _STYLE = {
     "svg.hashsalt": "ensemble-book",  # element ids from a fixed salt instead of random UUIDs
     "image.interpolation": "nearest",
 }
+# Lines without an explicit colour take the book's palette, in this order.
+_STYLE["axes.prop_cycle"] = matplotlib.cycler(color=[*CLASS_COLORS, "#CC79A7", "#E69F00", "#56B4E9"])
 
 
 def use_book_style() -> None:

@@ -1,0 +1,58 @@
+"""Prediction ensembles: soft voting over several models, and how much the members disagree.
+
+Introduced in chapter 05 (snapshot ensembles).
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+
+def _member_probabilities(members, x) -> list[np.ndarray]:
+    if isinstance(members, keras.Model) or not hasattr(members, "__len__"):
+        raise TypeError("members must be a list of Keras models")
+    if len(members) == 0:
+        raise ValueError("members is empty: an ensemble needs at least one model")
+    x = np.asarray(x)
+    if x.ndim != 2:
+        raise ValueError(f"x must be a 2-D array (n_points, n_features), got shape {x.shape}")
+    outputs = []
+    for i, member in enumerate(members):
+        if not isinstance(member, keras.Model):
+            raise TypeError(f"members[{i}] must be a Keras model, got {type(member).__name__}")
+        width = member.input_shape[-1]
+        if width is not None and x.shape[1] != width:
+            raise ValueError(f"x must have {width} columns (the members' input width), got {x.shape[1]}")
+        probs = keras.ops.convert_to_numpy(member(x.astype(np.float32), training=False))
+        if outputs and probs.shape != outputs[0].shape:
+            raise ValueError(
+                f"members[{i}] outputs shape {probs.shape}, members[0] outputs {outputs[0].shape}: "
+                "members must predict the same classes"
+            )
+        outputs.append(probs)
+    return outputs
+
+
+def ensemble_predict(members, x, return_probabilities: bool = False):
+    """Soft voting: the class with the largest summed softmax output over ``members`` (chapter 05).
+
+    Returns the class index of every row of ``x``; with ``return_probabilities=True``, returns
+    ``(classes, probabilities)`` where the probabilities are the members' mean output (the sum,
+    divided by the number of members, so that each row still sums to 1).
+    """
+    outputs = _member_probabilities(members, x)
+    total = np.zeros_like(outputs[0], dtype=np.float64)
+    for probs in outputs:
+        total += probs
+    classes = total.argmax(axis=1)
+    if return_probabilities:
+        return classes, total / len(outputs)
+    return classes
+
+
+def disagreement(members, x) -> np.ndarray:
+    """Pairwise disagreement: entry ``[i, j]`` is the fraction of rows of ``x`` on which members
+    ``i`` and ``j`` predict different classes (chapter 05). A measure of diversity."""
+    labels = np.stack([p.argmax(axis=1) for p in _member_probabilities(members, x)])
+    return (labels[:, None, :] != labels[None, :, :]).mean(axis=2)

@@ -1,0 +1,170 @@
+"""Cyclic learning rates: cosine annealing with warm restarts (SGDR) and the triangular schedule.
+
+Introduced in chapter 04 (cosine annealing); the snapshot callback is chapter 05's.
+
+The schedules are plain functions of the epoch (or of the step, for per-batch updates: the same
+formula with steps in place of epochs), and the callbacks set the rate they compute on the
+optimizer through Keras 3's API (``optimizer.learning_rate = value``) inside an ordinary ``fit``,
+logging every rate they set.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+
+from .checkpoints import save_checkpoint
+
+
+def _check_count(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    return value
+
+
+def _check_rate(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be positive and finite, got {value}")
+    return float(value)
+
+
+def _check_cycles(n_epochs, n_cycles, unit: str = "n_epochs") -> tuple[int, int]:
+    n_epochs = _check_count(n_epochs, unit)
+    n_cycles = _check_count(n_cycles, "n_cycles")
+    if n_epochs < 1:
+        raise ValueError(f"{unit} must be at least 1, got {n_epochs}")
+    if not 1 <= n_cycles <= n_epochs:
+        raise ValueError(f"n_cycles must be between 1 and {unit} ({n_epochs}), got {n_cycles}")
+    return n_epochs, n_cycles
+
+
+def cosine_annealing(epoch: int, n_epochs: int, n_cycles: int, lr_max: float) -> float:
+    """The SGDR learning rate at ``epoch`` (chapter 04).
+
+    ``epochs_per_cycle = n_epochs // n_cycles``;
+    ``lr = lr_max / 2 * (cos(pi * (epoch % epochs_per_cycle) / epochs_per_cycle) + 1)``.
+    It starts every cycle at ``lr_max``, falls along a half cosine towards 0, and jumps back to
+    ``lr_max`` (a warm restart). For per-batch updates pass the step and the total number of
+    steps in place of the epoch and ``n_epochs``.
+    """
+    n_epochs, n_cycles = _check_cycles(n_epochs, n_cycles)
+    epoch = _check_count(epoch, "epoch")
+    if epoch < 0:
+        raise ValueError(f"epoch must not be negative, got {epoch}")
+    lr_max = _check_rate(lr_max, "lr_max")
+    epochs_per_cycle = n_epochs // n_cycles
+    return lr_max / 2 * (math.cos(math.pi * (epoch % epochs_per_cycle) / epochs_per_cycle) + 1)
+
+
+def cycle_ends(n_epochs: int, n_cycles: int) -> list[int]:
+    """The epochs that end a cycle, where ``(epoch + 1) % epochs_per_cycle == 0`` (chapter 05).
+
+    For 500 epochs and 10 cycles: 49, 99, ..., 499.
+    """
+    n_epochs, n_cycles = _check_cycles(n_epochs, n_cycles)
+    per_cycle = n_epochs // n_cycles
+    return [e for e in range(n_epochs) if (e + 1) % per_cycle == 0]
+
+
+def triangular(step: int, step_size: int, lr_min: float, lr_max: float) -> float:
+    """Smith's (2017) triangular cyclical learning rate at ``step`` (chapter 04).
+
+    Climbs linearly from ``lr_min`` to ``lr_max`` over ``step_size`` steps, falls back over the
+    next ``step_size``, and repeats: a cycle lasts ``2 * step_size``.
+    """
+    step = _check_count(step, "step")
+    step_size = _check_count(step_size, "step_size")
+    if step < 0:
+        raise ValueError(f"step must not be negative, got {step}")
+    if step_size < 1:
+        raise ValueError(f"step_size must be at least 1, got {step_size}")
+    lr_max = _check_rate(lr_max, "lr_max")
+    if isinstance(lr_min, bool) or not isinstance(lr_min, (int, float)) or not math.isfinite(lr_min) or lr_min < 0:
+        raise ValueError(f"lr_min must be a finite number >= 0, got {lr_min!r}")
+    if lr_min >= lr_max:
+        raise ValueError(f"lr_min must be below lr_max, got {lr_min} >= {lr_max}")
+    cycle = math.floor(1 + step / (2 * step_size))
+    x = abs(step / step_size - 2 * cycle + 1)
+    return lr_min + (lr_max - lr_min) * max(0.0, 1 - x)
+
+
+class CosineAnnealing(keras.callbacks.Callback):
+    """Set the SGDR rate on the optimizer during ``fit``, per epoch or per batch (chapter 04).
+
+    ``per="epoch"``: at the start of epoch ``e`` the rate becomes
+    ``cosine_annealing(e, n_epochs, n_cycles, lr_max)``, as in the original tutorial.
+    ``per="batch"``: before every mini-batch, with the step counted across the whole run and
+    ``n_epochs * steps_per_epoch`` steps in all, as in the SGDR paper (needs
+    ``steps_per_execution=1``, so that Keras calls back before every batch).
+
+    Every rate set is appended to ``rates`` as ``(epoch, step, rate)``, and each epoch's logs get
+    the rate it started with as ``learning_rate``, so ``History`` records it too.
+    """
+
+    def __init__(self, n_epochs: int, n_cycles: int, lr_max: float, per: str = "epoch"):
+        super().__init__()
+        self.n_epochs, self.n_cycles = _check_cycles(n_epochs, n_cycles)
+        self.lr_max = _check_rate(lr_max, "lr_max")
+        if per not in ("epoch", "batch"):
+            raise ValueError(f"per must be 'epoch' or 'batch', got {per!r}")
+        self.per = per
+        self.rates: list[tuple[int, int, float]] = []
+        self._epoch = 0
+        self._epoch_rate = None
+
+    def _set(self, rate: float, step: int) -> None:
+        self.model.optimizer.learning_rate = rate
+        self.rates.append((self._epoch, step, rate))
+
+    def on_train_begin(self, logs=None):
+        if self.per == "batch":
+            if self.params.get("steps") is None:
+                raise ValueError("per='batch' needs fit(..., steps_per_epoch=N) to count the steps")
+            if getattr(self.model, "steps_per_execution", 1) != 1:
+                raise ValueError("per='batch' needs compile(steps_per_execution=1): Keras calls back once per execution")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+        if self.per == "epoch":
+            rate = cosine_annealing(epoch, self.n_epochs, self.n_cycles, self.lr_max)
+            self._set(rate, step=epoch * (self.params.get("steps") or 0))
+            self._epoch_rate = rate
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.per == "batch":
+            steps = self.params["steps"]
+            step = self._epoch * steps + batch
+            rate = cosine_annealing(step, self.n_epochs * steps, self.n_cycles, self.lr_max)
+            self._set(rate, step)
+            if batch == 0:
+                self._epoch_rate = rate
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None and self._epoch_rate is not None:
+            logs["learning_rate"] = self._epoch_rate
+
+
+class SnapshotEnsemble(CosineAnnealing):
+    """Cosine annealing plus a snapshot at the end of every cycle (chapter 05).
+
+    The schedule of :class:`CosineAnnealing`; in addition, at the end of each epoch with
+    ``(epoch + 1) % epochs_per_cycle == 0`` the weights are saved to ``folder`` with
+    :func:`~ensemble_lib.checkpoints.save_checkpoint` (atomically, as ``epoch-NNNN.weights.h5``),
+    the same files :func:`~ensemble_lib.checkpoints.load_checkpoints` reads. ``saved`` lists
+    the epochs saved.
+    """
+
+    def __init__(self, folder, n_epochs: int, n_cycles: int, lr_max: float, per: str = "epoch"):
+        super().__init__(n_epochs, n_cycles, lr_max, per=per)
+        self.folder = folder
+        self.snapshot_epochs = cycle_ends(n_epochs, n_cycles)
+        self.saved: list[int] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        if epoch in self.snapshot_epochs:
+            save_checkpoint(self.model, self.folder, epoch)
+            self.saved.append(epoch)
