@@ -138,13 +138,8 @@ y_train = el.one_hot(problem.y_train)
 folder = Path("checkpoints") / "03_polyak"
 shutil.rmtree(folder, ignore_errors=True)  # every execution starts a fresh run
 
-model = el.build_mlp(hidden_units=25, seed=SEED)
-model.compile(
-    optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9),
-    loss="categorical_crossentropy",
-    jit_compile=False,
-    steps_per_execution=4,
-)
+# The compile call of chapter 02: SGD, learning rate 0.01, momentum 0.9.
+model = el.compile_sgd(el.build_mlp(hidden_units=25, seed=SEED))
 checkpoints = el.EpochCheckpoints(folder, last=250)
 model.fit(
     el.training_dataset(problem.x_train, y_train, seed=SEED),
@@ -409,15 +404,10 @@ for alpha in alphas:
 
 # %%
 def train_with_ema(ema_momentum):
-    net = el.build_mlp(hidden_units=25, seed=SEED)
-    net.compile(
-        optimizer=keras.optimizers.SGD(
-            learning_rate=0.01, momentum=0.9,
-            use_ema=True, ema_momentum=ema_momentum,
-        ),
-        loss="categorical_crossentropy",
-        jit_compile=False,
-        steps_per_execution=4,
+    net = el.compile_sgd(
+        el.build_mlp(hidden_units=25, seed=SEED),
+        use_ema=True,  # passed on to keras.optimizers.SGD
+        ema_momentum=ema_momentum,
     )
     data = el.training_dataset(problem.x_train, y_train, seed=SEED)
     net.fit(data, epochs=500, steps_per_epoch=4, shuffle=False, verbose=0)

@@ -97,15 +97,9 @@ bayes = el.BayesClassifier.for_problem(problem)
 bayes_test = bayes.accuracy(problem.x_test, problem.y_test)
 
 
-def compiled_baseline(steps_per_execution=4, learning_rate=0.01):
-    model = el.build_mlp(hidden_units=25, seed=SEED)
-    model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate, momentum=0.9),
-        loss="categorical_crossentropy",
-        jit_compile=False,
-        steps_per_execution=steps_per_execution,
-    )
-    return model
+def compiled_baseline(**options):
+    # The compile call of chapter 02 (SGD, momentum 0.9); the callback sets the rate.
+    return el.compile_sgd(el.build_mlp(hidden_units=25, seed=SEED), **options)
 
 
 model = compiled_baseline()
@@ -159,7 +153,7 @@ after = np.mean([np.abs(np.diff(test_curve[s:s + 10])).mean() for s in starts])
 settled = np.mean([np.abs(np.diff(test_curve[s - 10:s])).mean() for s in starts])
 print(f"mean change per epoch, first 10 epochs after a restart: {after:.4f}")
 print(f"mean change per epoch, last 10 epochs of a cycle:      {settled:.4f}")
-glue("restart_ratio", after / settled, display=False)
+glue("restart_ratio", float(after / settled), display=False)
 
 # %% [markdown]
 # Right after a restart the test accuracy jumps around about {glue:text}`restart_ratio:.0f`
@@ -234,13 +228,8 @@ theirs = keras.ops.convert_to_numpy(builtin(np.arange(steps)))  # all at once
 print(f"largest difference, {steps} steps: {np.abs(ours - theirs).max():.1e}")
 print(f"ours == the callback's rates: {np.array_equal(ours, batch_values)}")
 
-model_builtin = el.build_mlp(hidden_units=25, seed=SEED)
-model_builtin.compile(
-    optimizer=keras.optimizers.SGD(learning_rate=builtin, momentum=0.9),
-    loss="categorical_crossentropy",
-    jit_compile=False,
-    steps_per_execution=4,  # no callback: the optimizer reads its schedule
-)
+# No callback: the optimizer evaluates the schedule itself at every step.
+model_builtin = compiled_baseline(learning_rate=builtin)
 model_builtin.fit(
     el.training_dataset(problem.x_train, y_train, seed=SEED),
     epochs=400, steps_per_epoch=4, shuffle=False, verbose=0,

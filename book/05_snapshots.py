@@ -80,13 +80,7 @@ bayes_test = el.BayesClassifier.for_problem(problem).accuracy(
 def snapshot_run(folder, n_cycles=10, lr_max=0.01, n_epochs=500):
     """Train the 50-unit MLP with a snapshot at the end of every cycle."""
     shutil.rmtree(folder, ignore_errors=True)  # a fresh run every time
-    model = el.build_mlp(hidden_units=50, seed=SEED)
-    model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=lr_max, momentum=0.9),
-        loss="categorical_crossentropy",
-        jit_compile=False,
-        steps_per_execution=4,
-    )
+    model = el.compile_sgd(el.build_mlp(hidden_units=50, seed=SEED))  # SGD, momentum 0.9
     snapshots = el.SnapshotEnsemble(folder, n_epochs, n_cycles, lr_max)
     model.fit(
         el.training_dataset(problem.x_train, y_train, seed=SEED),

@@ -32,7 +32,7 @@ from .plotting import (
     use_book_style,
 )
 from .schedules import CosineAnnealing, SnapshotEnsemble, cosine_annealing, cycle_ends, triangular
-from .training import AccuracyCurves, accuracy, log_loss, predict_classes, steps_per_epoch, training_dataset
+from .training import AccuracyCurves, accuracy, compile_sgd, log_loss, predict_classes, steps_per_epoch, training_dataset
 
 __all__ = [
     "accuracy",
@@ -43,6 +43,7 @@ __all__ = [
     "build_mlp",
     "checkpoint_path",
     "CLASS_COLORS",
+    "compile_sgd",
     "cosine_annealing",
     "CosineAnnealing",
     "cycle_ends",

@@ -31,6 +31,31 @@ def _check_xy(x, y, name: str):
     return x.astype(np.float32), y
 
 
+def compile_sgd(
+    model, learning_rate=0.01, momentum: float = 0.9, steps_per_execution: int = 4, metrics=None, **optimizer_options
+):
+    """Compile ``model`` with the book's SGD recipe and return it (chapter 02).
+
+    What chapter 02 writes out in full: SGD with momentum, categorical cross-entropy,
+    ``jit_compile=False`` (XLA would compile for the host's own instruction set) and
+    ``steps_per_execution`` (4: one compiled call per epoch of 100 points; use 1 when a callback
+    must act before every batch). No running metric unless ``metrics`` asks for one: the book
+    records accuracy with :class:`AccuracyCurves`, and a metric costs time at every step.
+    ``learning_rate`` may be a number or a Keras ``LearningRateSchedule``;
+    ``optimizer_options`` go to ``keras.optimizers.SGD`` (for example ``use_ema=True``,
+    chapter 03).
+    """
+    steps_per_execution = _check_int(steps_per_execution, "steps_per_execution", minimum=1)
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum, **optimizer_options),
+        loss="categorical_crossentropy",
+        metrics=metrics,
+        jit_compile=False,
+        steps_per_execution=steps_per_execution,
+    )
+    return model
+
+
 def training_dataset(x, y, batch_size: int = 32, seed: int = 0, first_epoch: int = 0) -> tf.data.Dataset:
     """Mini-batches for ``fit``: every epoch a fresh shuffle, fixed by ``(seed, epoch)`` alone (chapter 02).
 

@@ -16,9 +16,7 @@ from conftest import ROOT
 
 
 def _compiled(seed=0, hidden=25):
-    model = el.build_mlp(hidden_units=hidden, seed=seed)
-    model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="categorical_crossentropy", jit_compile=False)
-    return model
+    return el.compile_sgd(el.build_mlp(hidden_units=hidden, seed=seed), steps_per_execution=1)
 
 
 def _fit(model, problem, folder, epochs, first_epoch=0, **callback_args):
@@ -139,14 +137,11 @@ TRAINER = textwrap.dedent(
     """
     import sys
     import ensemble_lib as el
-    import keras
 
     folder, epochs = sys.argv[1], int(sys.argv[2])
     el.reproducible(0)
     problem = el.load_blobs()
-    model = el.build_mlp(seed=0)
-    model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="categorical_crossentropy",
-                  jit_compile=False)
+    model = el.compile_sgd(el.build_mlp(seed=0), steps_per_execution=1)
     start = el.resume_from_checkpoints(model, folder)
     print("start", start, flush=True)
     data = el.training_dataset(problem.x_train, el.one_hot(problem.y_train), seed=0, first_epoch=start)

@@ -2,7 +2,6 @@
 
 import math
 
-import keras
 import numpy as np
 import pytest
 
@@ -87,9 +86,8 @@ def test_triangular_rejects_bad_input(kwargs, error, match):
 
 
 def _fit(problem, callback, epochs, steps_per_execution=1):
-    model = el.build_mlp(seed=0)
-    model.compile(optimizer=keras.optimizers.SGD(0.5, momentum=0.9), loss="categorical_crossentropy",
-                  jit_compile=False, steps_per_execution=steps_per_execution)
+    # The starting rate 0.5 is never used: the callback sets the rate before the first update.
+    model = el.compile_sgd(el.build_mlp(seed=0), learning_rate=0.5, steps_per_execution=steps_per_execution)
     data = el.training_dataset(problem.x_train, el.one_hot(problem.y_train), seed=0)
     history = model.fit(data, epochs=epochs, steps_per_epoch=4, shuffle=False, verbose=0, callbacks=[callback])
     return model, history

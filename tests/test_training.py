@@ -123,8 +123,7 @@ def test_training_dataset_rejects_bad_input(x, y, kwargs, error, match):
 
 def test_accuracy_curves_record_end_of_epoch_accuracy(problem):
     el.reproducible(0)
-    model = el.build_mlp(seed=0)
-    model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="categorical_crossentropy", jit_compile=False)
+    model = el.compile_sgd(el.build_mlp(seed=0))
     y = el.one_hot(problem.y_train)
     curves = el.AccuracyCurves(train=(problem.x_train, y), test=(problem.x_test, problem.y_test))
     history = model.fit(
@@ -148,11 +147,23 @@ def test_accuracy_curves_reject_bad_data_sets(problem):
 def test_same_seed_same_training_twice(problem):
     def run():
         el.reproducible(0)
-        model = el.build_mlp(seed=1)
-        model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="categorical_crossentropy", jit_compile=False)
+        model = el.compile_sgd(el.build_mlp(seed=1))
         y = el.one_hot(problem.y_train)
         model.fit(el.training_dataset(problem.x_train, y, seed=1), epochs=5, steps_per_epoch=4, shuffle=False, verbose=0)
         return model.get_weights()
 
     for a, b in zip(run(), run()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_compile_sgd_is_the_chapter_02_recipe():
+    model = el.compile_sgd(el.build_mlp(seed=0), use_ema=True, ema_momentum=0.9)
+    optimizer = model.optimizer
+    assert isinstance(optimizer, keras.optimizers.SGD)
+    assert float(optimizer.learning_rate) == pytest.approx(0.01) and optimizer.momentum == 0.9
+    assert optimizer.use_ema and optimizer.ema_momentum == 0.9
+    assert model.steps_per_execution == 4 and model.jit_compile is False
+    schedule = keras.optimizers.schedules.CosineDecay(0.1, 10)
+    assert el.compile_sgd(el.build_mlp(seed=0), learning_rate=schedule).optimizer._learning_rate is schedule
+    with pytest.raises(ValueError, match="steps_per_execution must be at least 1"):
+        el.compile_sgd(el.build_mlp(seed=0), steps_per_execution=0)
