@@ -6,10 +6,10 @@ checkpoint of the run, member 2 the one before, and so on.
 
 from __future__ import annotations
 
-import math
-
 import keras
 import numpy as np
+
+from ._checks import check_int, check_positive
 
 SCHEMES = ("equal", "linear", "exponential")
 
@@ -21,16 +21,10 @@ def member_weights(n: int, scheme: str, alpha: float = 2.0) -> np.ndarray:
     * ``"linear"``: proportional to ``(n - i + 1) / n`` for member ``i``: n/n, (n-1)/n, ..., 1/n;
     * ``"exponential"``: proportional to ``exp(-i / alpha)``; a smaller ``alpha`` forgets faster.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"n must be an int, got {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
+    n = check_int(n, "n", minimum=1)
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}; got {scheme!r}")
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating, np.integer)):
-        raise TypeError(f"alpha must be a number, got {type(alpha).__name__}")
-    if not (math.isfinite(alpha) and alpha > 0):
-        raise ValueError(f"alpha must be positive and finite, got {alpha}")
+    alpha = check_positive(alpha, "alpha")
     i = np.arange(1, n + 1, dtype=np.float64)
     if scheme == "equal":
         raw = np.ones(n)

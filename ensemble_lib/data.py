@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.datasets import make_blobs
 
+from ._checks import check_int
+
 #: The recipe of the original tutorials: ``make_blobs`` with these arguments.
 N_SAMPLES = 1100
 N_CLASSES = 3
@@ -81,10 +83,7 @@ def one_hot(labels, n_classes: int = N_CLASSES) -> np.ndarray:
 
     ``labels`` is a 1-D sequence of integers in ``0..n_classes-1``.
     """
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)):
-        raise TypeError(f"n_classes must be an int, got {type(n_classes).__name__}")
-    if n_classes < 1:
-        raise ValueError(f"n_classes must be at least 1, got {n_classes}")
+    n_classes = check_int(n_classes, "n_classes", minimum=1)
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"labels must be 1-D, got shape {labels.shape}")

@@ -7,15 +7,8 @@ from __future__ import annotations
 
 import keras
 
+from ._checks import check_int
 from .data import N_CLASSES, N_FEATURES
-
-
-def _check_count(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return value
 
 
 def build_mlp(hidden_units: int = 25, seed: int = 0, n_features: int = N_FEATURES, n_classes: int = N_CLASSES):
@@ -25,9 +18,9 @@ def build_mlp(hidden_units: int = 25, seed: int = 0, n_features: int = N_FEATURE
     how many models were built before in the same session: the same seed always gives the same
     starting point. Layers are named ``hidden`` and ``output``.
     """
-    hidden_units = _check_count(hidden_units, "hidden_units")
-    n_features = _check_count(n_features, "n_features")
-    n_classes = _check_count(n_classes, "n_classes")
+    hidden_units = check_int(hidden_units, "hidden_units", minimum=1)
+    n_features = check_int(n_features, "n_features", minimum=1)
+    n_classes = check_int(n_classes, "n_classes", minimum=1)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
     if not 0 <= seed < 2**31 - 1:

@@ -14,26 +14,13 @@ import math
 
 import keras
 
+from ._checks import check_int, check_positive
 from .checkpoints import save_checkpoint
 
 
-def _check_count(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    return value
-
-
-def _check_rate(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be positive and finite, got {value}")
-    return float(value)
-
-
 def _check_cycles(n_epochs, n_cycles, unit: str = "n_epochs") -> tuple[int, int]:
-    n_epochs = _check_count(n_epochs, unit)
-    n_cycles = _check_count(n_cycles, "n_cycles")
+    n_epochs = check_int(n_epochs, unit)
+    n_cycles = check_int(n_cycles, "n_cycles")
     if n_epochs < 1:
         raise ValueError(f"{unit} must be at least 1, got {n_epochs}")
     if not 1 <= n_cycles <= n_epochs:
@@ -51,10 +38,10 @@ def cosine_annealing(epoch: int, n_epochs: int, n_cycles: int, lr_max: float) ->
     steps in place of the epoch and ``n_epochs``.
     """
     n_epochs, n_cycles = _check_cycles(n_epochs, n_cycles)
-    epoch = _check_count(epoch, "epoch")
+    epoch = check_int(epoch, "epoch")
     if epoch < 0:
         raise ValueError(f"epoch must not be negative, got {epoch}")
-    lr_max = _check_rate(lr_max, "lr_max")
+    lr_max = check_positive(lr_max, "lr_max")
     epochs_per_cycle = n_epochs // n_cycles
     return lr_max / 2 * (math.cos(math.pi * (epoch % epochs_per_cycle) / epochs_per_cycle) + 1)
 
@@ -75,13 +62,13 @@ def triangular(step: int, step_size: int, lr_min: float, lr_max: float) -> float
     Climbs linearly from ``lr_min`` to ``lr_max`` over ``step_size`` steps, falls back over the
     next ``step_size``, and repeats: a cycle lasts ``2 * step_size``.
     """
-    step = _check_count(step, "step")
-    step_size = _check_count(step_size, "step_size")
+    step = check_int(step, "step")
+    step_size = check_int(step_size, "step_size")
     if step < 0:
         raise ValueError(f"step must not be negative, got {step}")
     if step_size < 1:
         raise ValueError(f"step_size must be at least 1, got {step_size}")
-    lr_max = _check_rate(lr_max, "lr_max")
+    lr_max = check_positive(lr_max, "lr_max")
     if isinstance(lr_min, bool) or not isinstance(lr_min, (int, float)) or not math.isfinite(lr_min) or lr_min < 0:
         raise ValueError(f"lr_min must be a finite number >= 0, got {lr_min!r}")
     if lr_min >= lr_max:
@@ -107,7 +94,7 @@ class CosineAnnealing(keras.callbacks.Callback):
     def __init__(self, n_epochs: int, n_cycles: int, lr_max: float, per: str = "epoch"):
         super().__init__()
         self.n_epochs, self.n_cycles = _check_cycles(n_epochs, n_cycles)
-        self.lr_max = _check_rate(lr_max, "lr_max")
+        self.lr_max = check_positive(lr_max, "lr_max")
         if per not in ("epoch", "batch"):
             raise ValueError(f"per must be 'epoch' or 'batch', got {per!r}")
         self.per = per

@@ -16,6 +16,8 @@ import numpy as np
 import tensorflow as tf
 import keras
 
+from ._checks import check_int
+
 
 def _check_xy(x, y, name: str):
     x = np.asarray(x)
@@ -45,7 +47,7 @@ def compile_sgd(
     ``optimizer_options`` go to ``keras.optimizers.SGD`` (for example ``use_ema=True``,
     chapter 03).
     """
-    steps_per_execution = _check_int(steps_per_execution, "steps_per_execution", minimum=1)
+    steps_per_execution = check_int(steps_per_execution, "steps_per_execution", minimum=1)
     model.compile(
         optimizer=keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum, **optimizer_options),
         loss="categorical_crossentropy",
@@ -70,9 +72,9 @@ def training_dataset(x, y, batch_size: int = 32, seed: int = 0, first_epoch: int
     ``fit``) sees exactly the batches the uninterrupted run saw (chapter 03).
     """
     x, y = _check_xy(x, y, "training_dataset")
-    batch_size = _check_int(batch_size, "batch_size", minimum=1)
-    seed = _check_int(seed, "seed", minimum=0)
-    first_epoch = _check_int(first_epoch, "first_epoch", minimum=0)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    seed = check_int(seed, "seed", minimum=0)
+    first_epoch = check_int(first_epoch, "first_epoch", minimum=0)
     features = tf.constant(x)
     targets = tf.constant(np.asarray(y, dtype=np.float32))
     n = len(x)
@@ -92,17 +94,9 @@ def training_dataset(x, y, batch_size: int = 32, seed: int = 0, first_epoch: int
 
 def steps_per_epoch(n_points: int, batch_size: int = 32) -> int:
     """Number of mini-batches in one epoch: ``ceil(n_points / batch_size)`` (chapter 02)."""
-    n_points = _check_int(n_points, "n_points", minimum=1)
-    batch_size = _check_int(batch_size, "batch_size", minimum=1)
+    n_points = check_int(n_points, "n_points", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     return -(-n_points // batch_size)
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
 
 
 def _labels(y) -> np.ndarray:

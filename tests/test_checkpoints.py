@@ -70,8 +70,8 @@ def test_checkpoints_hold_the_optimizer_state_and_resume_exactly(problem, tmp_pa
 
 def test_resume_from_nothing_starts_at_zero(tmp_path):
     assert el.resume_from_checkpoints(_compiled(), tmp_path / "missing") == 0
+    el.save_checkpoint(_compiled(), tmp_path / "c", 0)
     with pytest.raises(ValueError, match="model must be compiled before resuming"):
-        el.save_checkpoint(_compiled(), tmp_path / "c", 0)
         el.resume_from_checkpoints(el.build_mlp(), tmp_path / "c")
 
 
