@@ -67,7 +67,7 @@ sync: $(STAMP)
 	@$(BIN)/python tools/sync_notebooks.py $(CHAPTERS)
 
 bench: $(STAMP)
-	@echo "==> Benchmark: the baseline's 500 epochs, original idiom against the book's (takes about 2 minutes)"
+	@echo "==> Benchmark: the baseline's 500 epochs, original idiom against the book's, and each chapter (about 4 minutes)"
 	@$(BIN)/python benchmarks/bench_training.py
 
 clean:
