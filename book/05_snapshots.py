@@ -72,9 +72,8 @@ el.use_book_style()
 # %%
 problem = el.load_blobs()
 y_train = el.one_hot(problem.y_train)
-bayes_test = el.BayesClassifier.for_problem(problem).accuracy(
-    problem.x_test, problem.y_test
-)
+bayes = el.BayesClassifier.for_problem(problem)
+bayes_test = bayes.accuracy(problem.x_test, problem.y_test)
 
 
 def snapshot_run(folder, n_cycles=10, lr_max=0.01, n_epochs=500):
@@ -171,7 +170,7 @@ x_test, y_test = problem.x_test, problem.y_test
 errors = np.array([el.predict_classes(m, x_test) != y_test for m in members])
 always_wrong = errors.all(axis=0).mean()
 ever_wrong = errors.any(axis=0).mean()
-bayes_wrong = el.BayesClassifier.for_problem(problem).predict(x_test) != y_test
+bayes_wrong = bayes.predict(x_test) != y_test
 shared_with_bayes = bayes_wrong[errors.all(axis=0)].mean()
 print(f"mean pairwise disagreement: {dis[np.triu_indices(10, 1)].mean():.3f}")
 print(f"test points every snapshot gets wrong: {always_wrong:.3f}")
