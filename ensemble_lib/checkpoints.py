@@ -22,6 +22,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from ._checks import check_int
+
 _NAME = re.compile(r"^epoch-(\d{4,})\.weights\.h5$")
 _TMP_PREFIX = ".tmp-"
 
@@ -77,8 +79,8 @@ class EpochCheckpoints(keras.callbacks.Callback):
         super().__init__()
         if (last is None) == (window is None):
             raise ValueError("give exactly one of last=K or window=(start, stop)")
-        if last is not None and (isinstance(last, bool) or not isinstance(last, int) or last < 1):
-            raise ValueError(f"last must be a positive int, got {last!r}")
+        if last is not None:
+            last = check_int(last, "last", minimum=1)
         if window is not None:
             if isinstance(window, range):
                 window = (window.start, window.stop)
@@ -90,10 +92,8 @@ class EpochCheckpoints(keras.callbacks.Callback):
             ):
                 raise ValueError(f"window must be (start, stop) with 0 <= start < stop, got {window!r}")
             window = tuple(window)
-        if resume_every is not None and (
-            isinstance(resume_every, bool) or not isinstance(resume_every, int) or resume_every < 1
-        ):
-            raise ValueError(f"resume_every must be a positive int, got {resume_every!r}")
+        if resume_every is not None:
+            resume_every = check_int(resume_every, "resume_every", minimum=1)
         self.folder = Path(folder)
         self.last = last
         self.window = window
@@ -122,7 +122,10 @@ class EpochCheckpoints(keras.callbacks.Callback):
         save_checkpoint(self.model, self.folder, epoch)
         if in_window:
             self.saved.append(epoch)
-        # Outside the window only the newest checkpoint is worth keeping (as a resume point).
+        # Outside the window only the newest checkpoint is worth keeping (as a resume point). Inside
+        # it, older resume points were already removed when the window began: no need to look.
+        if in_window and epoch != self._start:
+            return
         for old in saved_epochs(self.folder):
             if old < epoch and not self._in_window(old):
                 checkpoint_path(self.folder, old).unlink(missing_ok=True)

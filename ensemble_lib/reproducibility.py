@@ -28,6 +28,8 @@ from __future__ import annotations
 import os
 import sys
 
+from ._checks import check_int
+
 #: Environment TensorFlow reads once, when it is first imported.
 TF_ENVIRONMENT = {
     # Keras 3 on the TensorFlow backend.
@@ -46,14 +48,6 @@ _already_imported = "tensorflow" in sys.modules
 os.environ.update(TF_ENVIRONMENT)
 
 
-def _check_seed(seed: object) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
-    return seed
-
-
 def reproducible(seed: int) -> int:
     """Seed Python, NumPy and TensorFlow and pin TensorFlow to one deterministic numeric path.
 
@@ -65,7 +59,9 @@ def reproducible(seed: int) -> int:
     Raises ``RuntimeError`` if TensorFlow was imported before ``ensemble_lib`` (then the
     environment above came too late to take effect).
     """
-    seed = _check_seed(seed)
+    seed = check_int(seed, "seed")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
     if _already_imported:
         raise RuntimeError(
             "tensorflow was imported before ensemble_lib, so its numeric path could not be fixed; "

@@ -18,13 +18,11 @@ from ._checks import check_int, check_positive
 from .checkpoints import save_checkpoint
 
 
-def _check_cycles(n_epochs, n_cycles, unit: str = "n_epochs") -> tuple[int, int]:
-    n_epochs = check_int(n_epochs, unit)
+def _check_cycles(n_epochs, n_cycles) -> tuple[int, int]:
+    n_epochs = check_int(n_epochs, "n_epochs", minimum=1)
     n_cycles = check_int(n_cycles, "n_cycles")
-    if n_epochs < 1:
-        raise ValueError(f"{unit} must be at least 1, got {n_epochs}")
     if not 1 <= n_cycles <= n_epochs:
-        raise ValueError(f"n_cycles must be between 1 and {unit} ({n_epochs}), got {n_cycles}")
+        raise ValueError(f"n_cycles must be between 1 and n_epochs ({n_epochs}), got {n_cycles}")
     return n_epochs, n_cycles
 
 

@@ -94,11 +94,11 @@ def test_a_failed_write_leaves_no_checkpoint(tmp_path, monkeypatch):
     [
         ({}, "give exactly one of last=K or window"),
         ({"last": 3, "window": (0, 2)}, "give exactly one of last=K or window"),
-        ({"last": 0}, "last must be a positive int"),
+        ({"last": 0}, "last must be at least 1"),
         ({"window": (5, 5)}, r"window must be \(start, stop\) with 0 <= start < stop"),
         ({"window": (-1, 5)}, "window must be"),
         ({"window": "0:5"}, "window must be"),
-        ({"last": 2, "resume_every": 0}, "resume_every must be a positive int"),
+        ({"last": 2, "resume_every": 0}, "resume_every must be at least 1"),
     ],
 )
 def test_epoch_checkpoints_reject_bad_arguments(tmp_path, kwargs, match):
