@@ -19,20 +19,39 @@ from .checkpoints import (
     saved_epochs,
 )
 from .data import Blobs, load_blobs, one_hot
+from .engine import ReplicaRun, replica_probabilities, scores, train_replicas
 from .ensembles import disagreement, ensemble_predict
-from .models import build_mlp
+from .models import build_mlp, initial_weights
 from .plotting import (
     CLASS_COLORS,
     data_bounds,
     plot_blobs,
     plot_decision_boundaries,
     plot_decision_regions,
+    plot_intervals,
     plot_learning_curves,
     plot_members,
     use_book_style,
 )
-from .schedules import CosineAnnealing, SnapshotEnsemble, cosine_annealing, cycle_ends, triangular
-from .training import AccuracyCurves, accuracy, compile_sgd, log_loss, predict_classes, steps_per_epoch, training_dataset
+from .schedules import (
+    CosineAnnealing,
+    SnapshotEnsemble,
+    cosine_annealing,
+    cosine_annealing_rates,
+    cycle_ends,
+    triangular,
+)
+from .statistics import Interval, PairedComparison, mean_interval, paired_comparison
+from .training import (
+    AccuracyCurves,
+    accuracy,
+    compile_sgd,
+    epoch_order,
+    log_loss,
+    predict_classes,
+    steps_per_epoch,
+    training_dataset,
+)
 
 __all__ = [
     "accuracy",
@@ -45,31 +64,43 @@ __all__ = [
     "CLASS_COLORS",
     "compile_sgd",
     "cosine_annealing",
+    "cosine_annealing_rates",
     "CosineAnnealing",
     "cycle_ends",
     "data_bounds",
     "disagreement",
     "ensemble_predict",
+    "epoch_order",
     "EpochCheckpoints",
+    "initial_weights",
+    "Interval",
     "load_blobs",
     "load_checkpoints",
     "log_loss",
+    "mean_interval",
     "member_weights",
     "model_with_weights",
     "one_hot",
+    "paired_comparison",
+    "PairedComparison",
     "plot_blobs",
     "plot_decision_boundaries",
     "plot_decision_regions",
+    "plot_intervals",
     "plot_learning_curves",
     "plot_members",
     "predict_classes",
+    "replica_probabilities",
+    "ReplicaRun",
     "reproducible",
     "resume_from_checkpoints",
     "save_checkpoint",
     "saved_epochs",
     "SCHEMES",
+    "scores",
     "SnapshotEnsemble",
     "steps_per_epoch",
+    "train_replicas",
     "training_dataset",
     "triangular",
     "use_book_style",

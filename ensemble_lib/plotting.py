@@ -242,3 +242,30 @@ def plot_members(
     ax.set_xlabel("n: members, most recent first")
     ax.set_ylabel(ylabel)
     return ax
+
+
+def plot_intervals(intervals: Mapping[str, object], ax=None, *, reference: float | None = 0.0, xlabel: str = ""):
+    """One row per label: the mean as a dot and its confidence interval as a bar (chapter 06).
+
+    ``intervals`` maps a label to an :class:`~ensemble_lib.statistics.Interval` (anything with
+    ``mean``, ``low`` and ``high``); rows are drawn top to bottom in the order given. A vertical
+    line marks ``reference`` (``None``: no line). Returns the axes.
+    """
+    if not intervals:
+        raise ValueError("intervals is empty: there is nothing to draw")
+    for label, iv in intervals.items():
+        if not all(hasattr(iv, a) for a in ("mean", "low", "high")):
+            raise TypeError(f"intervals[{label!r}] must have mean, low and high, got {type(iv).__name__}")
+    ax = _axes(ax)
+    labels = list(intervals)
+    rows = np.arange(len(labels))[::-1]
+    for row, label in zip(rows, labels):
+        iv = intervals[label]
+        ax.plot([iv.low, iv.high], [row, row], "-", color=CLASS_COLORS[0], linewidth=2)
+        ax.plot([iv.mean], [row], "o", color=CLASS_COLORS[0], markersize=5)
+    if reference is not None:
+        ax.axvline(reference, color=REFERENCE_COLOR, linestyle="--", linewidth=1.0)
+    ax.set_yticks(rows)
+    ax.set_yticklabels(labels)
+    ax.set_xlabel(xlabel)
+    return ax

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import keras
+import numpy as np
 
 from ._checks import check_int, check_positive
 from .checkpoints import save_checkpoint
@@ -42,6 +43,30 @@ def cosine_annealing(epoch: int, n_epochs: int, n_cycles: int, lr_max: float) ->
     lr_max = check_positive(lr_max, "lr_max")
     epochs_per_cycle = n_epochs // n_cycles
     return lr_max / 2 * (math.cos(math.pi * (epoch % epochs_per_cycle) / epochs_per_cycle) + 1)
+
+
+def cosine_annealing_rates(
+    n_epochs: int, n_cycles: int, lr_max: float, steps_per_epoch: int = 1, per: str = "epoch"
+) -> np.ndarray:
+    """Every rate :class:`CosineAnnealing` sets in a run, as an ``(n_epochs, steps_per_epoch)`` table
+    (chapter 06, whose engine takes such tables).
+
+    ``per="epoch"``: row ``e`` holds ``cosine_annealing(e, n_epochs, n_cycles, lr_max)`` for every
+    step of the epoch. ``per="batch"``: entry ``[e, b]`` is the rate of step
+    ``e * steps_per_epoch + b`` out of ``n_epochs * steps_per_epoch``.
+    """
+    n_epochs, n_cycles = _check_cycles(n_epochs, n_cycles)
+    steps = check_int(steps_per_epoch, "steps_per_epoch", minimum=1)
+    if per not in ("epoch", "batch"):
+        raise ValueError(f"per must be 'epoch' or 'batch', got {per!r}")
+    table = np.empty((n_epochs, steps))
+    for e in range(n_epochs):
+        for b in range(steps):
+            if per == "epoch":
+                table[e, b] = cosine_annealing(e, n_epochs, n_cycles, lr_max)
+            else:
+                table[e, b] = cosine_annealing(e * steps + b, n_epochs * steps, n_cycles, lr_max)
+    return table
 
 
 def cycle_ends(n_epochs: int, n_cycles: int) -> list[int]:

@@ -80,9 +80,7 @@ def training_dataset(x, y, batch_size: int = 32, seed: int = 0, first_epoch: int
     n = len(x)
 
     def one_epoch(epoch):
-        order = tf.random.experimental.stateless_shuffle(
-            tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), epoch])
-        )
+        order = epoch_order(n, tf.constant(seed, tf.int64), epoch)
         return (
             tf.data.Dataset.from_tensor_slices(order)
             .batch(batch_size)
@@ -90,6 +88,19 @@ def training_dataset(x, y, batch_size: int = 32, seed: int = 0, first_epoch: int
         )
 
     return tf.data.Dataset.counter(start=first_epoch, dtype=tf.int64).flat_map(one_epoch)
+
+
+def epoch_order(n_points: int, seed, epoch) -> tf.Tensor:
+    """The order in which epoch ``epoch`` of the run seeded ``seed`` visits the ``n_points`` training
+    points (chapter 02; chapter 06's engine draws the same orders).
+
+    ``stateless_shuffle`` of ``0 .. n_points - 1`` keyed by ``(seed, epoch)``: a pure function of
+    the two numbers. ``seed`` and ``epoch`` may be ints or int64 tensors (inside a compiled
+    function).
+    """
+    n_points = check_int(n_points, "n_points", minimum=1)
+    key = tf.stack([tf.cast(seed, tf.int64), tf.cast(epoch, tf.int64)])
+    return tf.random.experimental.stateless_shuffle(tf.range(n_points, dtype=tf.int64), seed=key)
 
 
 def steps_per_epoch(n_points: int, batch_size: int = 32) -> int:

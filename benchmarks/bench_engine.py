@@ -1,0 +1,89 @@
+"""Benchmark (make bench): chapter 06's study with the replica engine, against Keras's own ``fit``.
+
+In one process:
+
+1. Keras: chapter 02's fast idiom (``compile_sgd``, ``training_dataset``, ``fit`` for 500 epochs,
+   no per-epoch curves) on a few seeds: seconds per trained model;
+2. the engine: the same recipe for 50 seeds in one call: seconds per trained model;
+3. the whole study of chapter 06: every run it trains (constant rate with 250 kept epochs and
+   three EMAs; cosine runs with 10, 5, 20, 50 cycles, lr_max 0.05 and 0.1, per-batch rates; 50
+   seeds each, 500 epochs) and the scoring of every method, timed end to end;
+
+and the peak memory of the process. Targets (issue 5): the study under 60 s, the engine at
+least 50x faster per model than ``fit``, peak memory under 2 GiB.
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import time
+
+import ensemble_lib as el  # first: fixes TensorFlow's numeric path
+
+import numpy as np
+
+SEEDS = range(50)
+EPOCHS = 500
+
+
+def keras_seconds_per_model(problem, seeds=(0, 1, 2)) -> float:
+    y = el.one_hot(problem.y_train)
+    times = []
+    for seed in seeds:
+        start = time.perf_counter()
+        net = el.compile_sgd(el.build_mlp(25, seed))
+        net.fit(el.training_dataset(problem.x_train, y, seed=seed), epochs=EPOCHS, steps_per_epoch=4, shuffle=False, verbose=0)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def study(problem) -> int:
+    """Every run and score of chapter 06; returns the number of trained models."""
+    x, y = problem.x_train, el.one_hot(problem.y_train)
+    ema = (float(np.exp(-1 / 8)), 0.99, 0.999)
+    constant = el.train_replicas(x, y, SEEDS, keep=range(250, 500), ema_momenta=ema)
+    trained = len(constant)
+    members = [constant.kept[e] for e in range(499, 249, -1)]
+    for n in (10, 250):
+        for scheme in el.SCHEMES:
+            el.scores(el.replica_probabilities(el.average_weights(members[:n], el.member_weights(n, scheme)), problem.x_test), problem.y_test)
+    for m in ema:
+        el.scores(el.replica_probabilities(constant.ema[m], problem.x_test), problem.y_test)
+    for cycles, lr_max, per in [(10, 0.01, "epoch"), (5, 0.01, "epoch"), (20, 0.01, "epoch"), (50, 0.01, "epoch"),
+                                (10, 0.05, "epoch"), (10, 0.1, "epoch"), (10, 0.01, "batch")]:
+        ends = el.cycle_ends(EPOCHS, cycles)
+        run = el.train_replicas(x, y, SEEDS, keep=ends, learning_rate=el.cosine_annealing_rates(EPOCHS, cycles, lr_max, 4, per))
+        trained += len(run)
+        probs = [el.replica_probabilities(m, problem.x_test) for m in run.members(ends[::-1][:10])]
+        el.scores(np.mean(probs, axis=0), problem.y_test)
+        el.scores(el.replica_probabilities(run.weights, problem.x_test), problem.y_test)
+    return trained
+
+
+def main() -> int:
+    el.reproducible(0)
+    problem = el.load_blobs()
+    print(f"500-epoch runs of chapter 02's recipe, {len(SEEDS)} seeds", flush=True)
+    keras_each = keras_seconds_per_model(problem)
+    print(f"  Keras fit (chapter 02's fast idiom), median of 3 seeds: {keras_each:6.2f} s per model", flush=True)
+    el.train_replicas(problem.x_train, problem.y_train, [0, 1], epochs=2)  # warm-up: first trace of TensorFlow ops
+    start = time.perf_counter()
+    el.train_replicas(problem.x_train, el.one_hot(problem.y_train), SEEDS)
+    engine_each = (time.perf_counter() - start) / len(SEEDS)
+    ratio = keras_each / engine_each
+    print(f"  engine, {len(SEEDS)} replicas in one call: {engine_each:6.3f} s per model")
+    print(f"  speed-up per model: {ratio:.0f}x   target: at least 50x -> {'met' if ratio >= 50 else 'MISSED'}", flush=True)
+    start = time.perf_counter()
+    trained = study(problem)
+    seconds = time.perf_counter() - start
+    print(f"chapter 06's whole study: {trained} models x {EPOCHS} epochs, trained and scored in {seconds:.1f} s"
+          f"   target: under 60 s -> {'met' if seconds < 60 else 'MISSED'}")
+    peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # Linux: KiB
+    print(f"peak memory of this process (TensorFlow included): {peak_gib:.2f} GiB"
+          f"   target: under 2 GiB -> {'met' if peak_gib < 2 else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
