@@ -19,7 +19,7 @@ from .checkpoints import (
     saved_epochs,
 )
 from .data import Blobs, load_blobs, one_hot
-from .engine import ReplicaRun, replica_probabilities, scores, train_replicas
+from .engine import ReplicaRun, replica_probabilities, scores, train_replicas, train_schedules
 from .ensembles import disagreement, ensemble_predict
 from .models import build_mlp, initial_weights
 from .plotting import (
@@ -101,6 +101,7 @@ __all__ = [
     "SnapshotEnsemble",
     "steps_per_epoch",
     "train_replicas",
+    "train_schedules",
     "training_dataset",
     "triangular",
     "use_book_style",

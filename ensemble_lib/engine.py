@@ -138,6 +138,21 @@ class ReplicaRun:
             raise IndexError(f"index must address one of the {len(self)} replicas, got {index}")
         return [w[index] for w in (self.weights if weights is None else weights)]
 
+    def subset(self, index) -> ReplicaRun:
+        """The replicas selected by ``index`` (a slice or a list of positions), as a run of their own."""
+
+        def pick(weights):
+            return [w[index] for w in weights]
+
+        return ReplicaRun(
+            seeds=self.seeds[index],
+            hidden_units=self.hidden_units,
+            weights=pick(self.weights),
+            kept={e: pick(w) for e, w in self.kept.items()},
+            ema={m: pick(w) for m, w in self.ema.items()},
+            rates=None if self.rates is None else self.rates[index],
+        )
+
     def members(self, epochs) -> list[list[np.ndarray]]:
         """The kept weights of ``epochs`` (in the order given), for averaging or ensembling."""
         missing = [e for e in epochs if e not in self.kept]
@@ -212,10 +227,15 @@ def train_replicas(
 
     orders = _orders(tuple(int(s) for s in padded), n_points, epochs)
 
+    all_rates = tf.constant(np.transpose(rates, (1, 0, 2)))  # (epochs, replicas, steps)
+
     @tf.function(jit_compile=False)
-    def run_epoch(orders, epoch_rates, first_step):
+    def run_epoch(epoch):
+        epoch_orders = orders[epoch]
+        epoch_rates = all_rates[epoch]
+        first_step = tf.equal(epoch, 0)
         for b in range(steps):
-            index = orders[:, b * batch_size : (b + 1) * batch_size]
+            index = epoch_orders[:, b * batch_size : (b + 1) * batch_size]
             xb = tf.gather(features, index)
             yb = tf.gather(labels, index)
             size = tf.cast(tf.shape(index)[1], tf.float32)
@@ -241,7 +261,7 @@ def train_replicas(
 
     kept = {}
     for e in range(epochs):
-        run_epoch(orders[e], tf.constant(rates[:, e, :]), tf.constant(e == 0))
+        run_epoch(tf.constant(e))
         if e in keep:
             kept[e] = snapshot(variables)
     return ReplicaRun(
@@ -295,3 +315,30 @@ def scores(probabilities, y) -> tuple[np.ndarray, np.ndarray]:
     picked = np.take_along_axis(p, labels[None, :, None], axis=2)[..., 0]
     loss = -np.log(np.clip(picked, 1e-7, 1.0)).mean(axis=1)
     return accuracy, loss
+
+
+def train_schedules(x, y, seeds, schedules, **options) -> dict[str, ReplicaRun]:
+    """One replica per seed for every named learning-rate schedule, all in one run (chapter 06).
+
+    ``schedules`` maps a name to anything :func:`train_replicas` accepts as ``learning_rate``
+    for one replica (a number, a per-epoch or a per-step table). Stacking every schedule into one
+    computation shares its fixed cost per step among all of them; the replicas stay independent,
+    so the result is what separate calls would give. ``options`` go to :func:`train_replicas`
+    (``keep`` and ``ema_momenta`` apply to every schedule). Returns one :class:`ReplicaRun` per
+    name, in the order given.
+    """
+    if not isinstance(schedules, dict) or not schedules:
+        raise TypeError("schedules must be a non-empty dict of name -> learning rate (number or table)")
+    seeds = _check_seeds(seeds)
+    epochs = check_int(options.get("epochs", 500), "epochs", minimum=1)
+    x_checked, _ = _check_xy(x, y, "train_schedules")
+    steps = steps_per_epoch(len(x_checked), options.get("batch_size", 32))
+    tables = []
+    for name, rate in schedules.items():
+        try:
+            tables.append(_rate_table(rate, len(seeds), epochs, steps))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"schedules[{name!r}]: {error}") from None
+    run = train_replicas(x, y, np.tile(seeds, len(tables)), learning_rate=np.concatenate(tables), **options)
+    n = len(seeds)
+    return {name: run.subset(slice(i * n, (i + 1) * n)) for i, name in enumerate(schedules)}

@@ -240,3 +240,19 @@ def test_plot_intervals_draws_one_row_per_label():
     with pytest.raises(TypeError, match="must have mean, low and high"):
         el.plot_intervals({"a": 1.0})
 
+
+
+def test_train_schedules_is_separate_runs_stacked(data):
+    x, y = data
+    table = el.cosine_annealing_rates(12, 3, 0.05, steps_per_epoch=4)
+    runs = el.train_schedules(x, y, [4, 5], {"constant": 0.01, "cosine": table}, epochs=12, keep=[3, 11])
+    assert list(runs) == ["constant", "cosine"]
+    for name, rate in (("constant", 0.01), ("cosine", table)):
+        alone = el.train_replicas(x, y, [4, 5], epochs=12, learning_rate=rate, keep=[3, 11])
+        for a, b in zip(runs[name].weights + runs[name].kept[3], alone.weights + alone.kept[3]):
+            np.testing.assert_array_equal(a, b)
+        assert list(runs[name].seeds) == [4, 5]
+    with pytest.raises(ValueError, match=r"schedules\['bad'\]: learning_rate must be a number, or a table"):
+        el.train_schedules(x, y, [4, 5], {"bad": np.ones(3)}, epochs=12)
+    with pytest.raises(TypeError, match="schedules must be a non-empty dict"):
+        el.train_schedules(x, y, [4, 5], {}, epochs=12)
