@@ -33,6 +33,7 @@ from .plotting import (
     plot_members,
     use_book_style,
 )
+from .progress import TrainingProgress
 from .schedules import (
     CosineAnnealing,
     SnapshotEnsemble,
@@ -103,6 +104,7 @@ __all__ = [
     "train_replicas",
     "train_schedules",
     "training_dataset",
+    "TrainingProgress",
     "triangular",
     "use_book_style",
 ]

@@ -1,11 +1,12 @@
 """Rebuild each chapter's .ipynb from its .py (the source of truth) and execute it in a fresh kernel.
 
-Usage: python tools/sync_notebooks.py [book/NN_name.py ...]   (default: every chapter)
+Usage: python tools/sync_notebooks.py [book/NN_name.py ...]   (default: every chapter and appendix)
 
 The notebook is executed top to bottom, once, in a new kernel started in book/ (as nbval and a
 reader's Jupyter do), and written atomically: an interrupted run leaves the old notebook intact.
 Cell ids follow the cell's position and execution timestamps are not recorded, so re-running an
-unchanged chapter rewrites the same file.
+unchanged chapter rewrites the same file. Empty displays are dropped: a training cell's progress
+line (ensemble_lib.TrainingProgress) ends as one, and it is not part of the published result.
 """
 
 from __future__ import annotations
@@ -24,6 +25,18 @@ ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 
 
+def drop_empty_displays(notebook) -> None:
+    """Remove display outputs with nothing left to show (a finished progress line)."""
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not (o.output_type == "display_data" and not o.get("data"))]
+
+
+def chapter_scripts() -> list[Path]:
+    """Every chapter's and appendix's .py, in the book's file order."""
+    return sorted(BOOK.glob("[0-9][0-9]_*.py")) + sorted(BOOK.glob("appendix_*.py"))
+
+
 def sync(py_path: Path) -> None:
     notebook = jupytext.read(py_path)
     for index, cell in enumerate(notebook.cells):
@@ -37,6 +50,7 @@ def sync(py_path: Path) -> None:
         record_timing=False,
     )
     client.execute()
+    drop_empty_displays(notebook)
     elapsed = time.perf_counter() - started
     ipynb_path = py_path.with_suffix(".ipynb")
     fd, tmp = tempfile.mkstemp(dir=py_path.parent, prefix=".sync-", suffix=".ipynb")
@@ -47,15 +61,17 @@ def sync(py_path: Path) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    print(f"{ipynb_path.relative_to(ROOT)}: executed in {elapsed:.1f} s", flush=True)
+    shown = ipynb_path.relative_to(ROOT) if ipynb_path.is_relative_to(ROOT) else ipynb_path
+    print(f"{shown}: executed in {elapsed:.1f} s", flush=True)
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(a).resolve() for a in argv] or sorted(BOOK.glob("[0-9][0-9]_*.py"))
+    paths = [Path(a).resolve() for a in argv] or chapter_scripts()
     for path in paths:
         if path.suffix != ".py" or not path.is_file():
             print(f"not a chapter script: {path}", file=sys.stderr)
             return 2
+        print(f"executing {path.name} in a fresh kernel ...", flush=True)
         sync(path)
     return 0
 
