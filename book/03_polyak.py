@@ -55,15 +55,15 @@ el.use_book_style()
 # that trajectory is off the bottom in some direction; their average is off by much less, because
 # the bounces to either side cancel.
 #
-# This is **Polyak-Ruppert averaging**, after Ruppert (1988) and Polyak and Juditsky (1992), who
-# proved that averaging the iterates of stochastic approximation converges as fast as the best
-# possible method; Goodfellow, Bengio and Courville's *Deep Learning* (2016, section 8.7.3)
-# describes it for neural networks. An exponentially decaying running average of the parameters
-# is suggested in the Adam paper (Kingma and Ba, 2014) and was used to evaluate the Inception v2
-# and v3 networks (Szegedy et al., 2015).
+# This is **Polyak-Ruppert averaging**, after {cite:t}`ruppert1988` and
+# {cite:t}`polyak1992`, who proved that averaging the iterates of stochastic approximation
+# converges as fast as the best possible method; {cite:t}`goodfellow2016` (section 8.7.3)
+# describe it for neural networks. An exponentially decaying running average of the parameters
+# is suggested in the Adam paper {cite:p}`kingma2014` and was used to evaluate the Inception v2
+# and v3 networks {cite:p}`szegedy2016`.
 #
 # A toy makes the picture concrete: noisy gradient descent on a long, narrow quadratic valley with
-# its bottom at the origin.
+# its bottom at the origin, drawn in {numref}`fig-polyak-valley`.
 
 # %%
 rng = np.random.default_rng(0)
@@ -147,7 +147,7 @@ model.fit(
     steps_per_epoch=4,
     shuffle=False,
     verbose=0,
-    callbacks=[checkpoints],
+    callbacks=[checkpoints, el.TrainingProgress("training")],
 )
 files = sorted(folder.iterdir())
 first, final = checkpoints.saved[0], checkpoints.saved[-1]
@@ -410,7 +410,10 @@ def train_with_ema(ema_momentum):
         ema_momentum=ema_momentum,
     )
     data = el.training_dataset(problem.x_train, y_train, seed=SEED)
-    net.fit(data, epochs=500, steps_per_epoch=4, shuffle=False, verbose=0)
+    net.fit(
+        data, epochs=500, steps_per_epoch=4, shuffle=False, verbose=0,
+        callbacks=[el.TrainingProgress(f"EMA momentum {ema_momentum:.4f}")],
+    )
     return net
 
 

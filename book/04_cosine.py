@@ -24,13 +24,13 @@
 #
 # In this chapter you will
 #
-# - learn the cosine annealing schedule of Loshchilov and Hutter (2017), what a warm restart is
+# - learn the cosine annealing schedule of {cite:t}`loshchilov2017`, what a warm restart is
 #   and why it helps, and plot it;
 # - set it from a Keras 3 callback at the start of every epoch, train the baseline with it for
 #   400 epochs in 8 cycles, and prove from the logged rates that the schedule ran;
 # - update the rate before every mini-batch instead, as the paper does, and compare with
 #   Keras 3's built-in `CosineDecayRestarts`, to see when no custom code is needed at all;
-# - plot Smith's (2017) triangular cyclical schedule beside it.
+# - plot the triangular cyclical schedule of {cite:t}`smith2017` beside it.
 
 # %% tags=["hide-input"]
 import ensemble_lib as el  # first: it fixes TensorFlow's numeric path
@@ -113,7 +113,7 @@ history = model.fit(
     steps_per_epoch=4,
     shuffle=False,
     verbose=0,
-    callbacks=[schedule, curves],
+    callbacks=[schedule, curves, el.TrainingProgress("per-epoch cosine")],
 )
 epoch_train = el.accuracy(model, problem.x_train, problem.y_train)
 epoch_test = el.accuracy(model, problem.x_test, problem.y_test)
@@ -173,7 +173,7 @@ glue("restart_ratio", float(after / settled), display=False)
 # `cosine_annealing(s, E * B, C, lr_max)`. `el.CosineAnnealing(..., per="batch")` sets it from
 # `on_train_batch_begin`. Keras calls that hook once per compiled execution, so this run needs
 # `steps_per_execution=1`; the callback refuses to run otherwise rather than update every 4
-# batches silently.
+# batches silently. {numref}`fig-cosine-batch` shows the two schedules the callbacks set.
 
 # %%
 model_batch = compiled_baseline(steps_per_execution=1)
@@ -183,7 +183,7 @@ schedule_batch = el.CosineAnnealing(
 model_batch.fit(
     el.training_dataset(problem.x_train, y_train, seed=SEED),
     epochs=400, steps_per_epoch=4, shuffle=False, verbose=0,
-    callbacks=[schedule_batch],
+    callbacks=[schedule_batch, el.TrainingProgress("per-batch cosine")],
 )
 batch_test = el.accuracy(model_batch, problem.x_test, problem.y_test)
 batch_train = el.accuracy(model_batch, problem.x_train, problem.y_train)
@@ -233,6 +233,7 @@ model_builtin = compiled_baseline(learning_rate=builtin)
 model_builtin.fit(
     el.training_dataset(problem.x_train, y_train, seed=SEED),
     epochs=400, steps_per_epoch=4, shuffle=False, verbose=0,
+    callbacks=[el.TrainingProgress("CosineDecayRestarts")],
 )
 builtin_test = el.accuracy(model_builtin, problem.x_test, problem.y_test)
 builtin_train = el.accuracy(model_builtin, problem.x_train, problem.y_train)
@@ -281,8 +282,8 @@ plt.show()
 # %% [markdown]
 # ## A triangular cyclical schedule
 #
-# The original also pointed to Smith (2017), *Cyclical Learning Rates for Training Neural
-# Networks*, whose triangular schedule climbs linearly from a lower bound to $\eta_{\max}$ and
+# The original also pointed to {cite:t}`smith2017`, *Cyclical Learning Rates for Training
+# Neural Networks*, whose triangular schedule climbs linearly from a lower bound to $\eta_{\max}$ and
 # back, cycle after cycle. Where cosine annealing restarts abruptly and spends long stretches at
 # very small rates, the triangle spends as much time climbing as falling and never drops below
 # its floor. {numref}`fig-cosine-triangular` draws it beside the cosine schedule, with the same

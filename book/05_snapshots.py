@@ -18,8 +18,8 @@
 # # Snapshot ensembles
 #
 # An ensemble of independently trained networks is one of the most reliable ways to improve a
-# model, and one of the most expensive: $M$ members cost $M$ training runs. Huang et al. (2017)
-# asked for the ensemble "for free": **train 1, get M**. With the cyclic schedule of
+# model, and one of the most expensive: $M$ members cost $M$ training runs.
+# {cite:t}`huang2017` asked for the ensemble "for free": **train 1, get M**. With the cyclic schedule of
 # {ref}`ch-cosine`, one run settles into a minimum at the end of every cycle; save a snapshot
 # there, and the run leaves behind $M$ models at the cost of one.
 #
@@ -84,7 +84,9 @@ def snapshot_run(folder, n_cycles=10, lr_max=0.01, n_epochs=500):
     model.fit(
         el.training_dataset(problem.x_train, y_train, seed=SEED),
         epochs=n_epochs, steps_per_epoch=4, shuffle=False, verbose=0,
-        callbacks=[snapshots],
+        callbacks=[
+            snapshots, el.TrainingProgress(f"{n_cycles} cycles, lr_max {lr_max}")
+        ],
     )
     return model, snapshots
 
@@ -99,7 +101,8 @@ print("snapshots saved after epochs:", snapshots.saved)
 # Each snapshot becomes a model again with `el.model_with_weights`. The ensemble predicts by
 # **soft voting**: add up the members' softmax outputs and take the class with the largest sum
 # (`el.ensemble_predict`). As in the original, members are ordered most recent first, and the
-# ensemble of size $n$ uses the last $n$ snapshots.
+# ensemble of size $n$ uses the last $n$ snapshots. {numref}`fig-snapshot-ensemble` plots the
+# table below.
 
 # %%
 loaded = el.load_checkpoints(folder, like=model)  # most recent first
@@ -162,7 +165,7 @@ plt.show()
 #
 # Soft voting can only fix a point that some members get right and others get wrong. The
 # **disagreement** of two members is the fraction of test points on which they predict different
-# classes (`el.disagreement`).
+# classes (`el.disagreement`); {numref}`fig-snapshot-diversity` maps it for every pair.
 
 # %%
 dis = el.disagreement(members, problem.x_test)
@@ -230,7 +233,7 @@ print(f"mean of the single snapshots' log-loss: {np.mean(single_loss):.4f}")
 # %% [markdown]
 # ## Averaging the weights instead: are the snapshots in one basin?
 #
-# {ref}`ch-polyak` averaged *weights*; here we averaged *predictions*. Izmailov et al. (2018),
+# {ref}`ch-polyak` averaged *weights*; here we averaged *predictions*. {cite:t}`izmailov2018`,
 # with **Stochastic Weight Averaging** (SWA), bridged the two: they average the weights of models
 # collected along a cyclic or constant-rate run, getting one network that behaves like an
 # ensemble at the cost of one. Averaging weights only makes sense if the members lie in one

@@ -13,6 +13,24 @@ ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 
 
+def toc_files() -> list[str]:
+    """Every page of the book in reading order, as in _toc.yml: ``["book/intro", "book/01_blobs", ...]``."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts") or [{"chapters": toc.get("chapters")}]:
+        walk(part.get("chapters"))
+    return files
+
+
 @pytest.fixture(scope="session")
 def problem():
     return ensemble_lib.load_blobs()

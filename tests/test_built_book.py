@@ -1,15 +1,17 @@
 """The built HTML book (``make book`` first): every chapter is there with its figures, captions
-and resolved numbers. Run by ``make book-check``."""
+and resolved numbers, the appendix with its errors, the bibliography with every paper. Run by
+``make book-check``; ``make browser`` then opens the pages in a real browser."""
 
 import json
 import re
 
 import pytest
 
-from conftest import BOOK, ROOT
+from conftest import BOOK, ROOT, toc_files
 
 HTML = ROOT / "_build" / "html"
 NOTEBOOKS = sorted(BOOK.glob("[0-9][0-9]_*.ipynb"))
+APPENDIX = sorted(BOOK.glob("appendix_*.ipynb"))
 pytestmark = pytest.mark.built_book
 
 
@@ -48,8 +50,34 @@ def test_every_figure_is_published_with_its_caption(notebook):
         assert image.suffix == ".svg" and image.is_file() and image.stat().st_size > 1000
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("notebook", NOTEBOOKS + APPENDIX, ids=lambda p: p.stem)
 def test_no_unresolved_references_or_glue(notebook):
     text = _page(notebook.stem).get_text(" ")
-    for leftover in ("{glue", "{numref", "{ref}", "fig-"):
+    for leftover in ("{glue", "{numref", "{ref}", "{cite", "fig-"):
         assert leftover not in text, f"{notebook.stem}: '{leftover}' left unresolved on the page"
+
+
+def test_every_page_of_the_toc_is_built():
+    for page in toc_files():
+        assert (HTML / f"{page}.html").is_file(), f"{page} is in _toc.yml but was not built"
+
+
+@pytest.mark.parametrize("notebook", APPENDIX, ids=lambda p: p.stem)
+def test_appendix_shows_each_error_it_raised(notebook):
+    cells = json.loads(notebook.read_text())["cells"]
+    raised = [f"{o['ename']}: {o['evalue']}" for c in cells for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert len(raised) >= 5
+    text = " ".join(_page(notebook.stem).get_text().split())  # no separator: the traceback is coloured spans
+    for error in raised:
+        assert " ".join(error.split())[:60] in text, f"the page does not show {error[:60]!r}"
+
+
+def test_bibliography_lists_every_reference():
+    bib = (BOOK / "references.bib").read_text()
+    titles = re.findall(r"^\s*title\s*=\s*\{(.+)\},?$", bib, flags=re.MULTILINE)
+    page = _page("references")
+    assert len(page.select("div.citation")) == len(titles) == bib.count("\n@")
+    text = " ".join(page.get_text(" ").split()).lower()
+    for title in titles:
+        words = re.sub(r"[{}]", "", title).lower().split()[:4]
+        assert " ".join(words) in text, f"{title!r} is not in the bibliography"
