@@ -10,11 +10,12 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book test unit notebooks reproducibility book-check lab sync bench clean
+.PHONY: help venv book test unit notebooks reproducibility book-check browser browser-setup lab sync bench clean
 
 help:
 	@echo "make book   build the HTML book into _build/html (from the stored, tested outputs)"
-	@echo "make test   every check: unit tests, notebooks (nbval), pairs, reproducibility, book build"
+	@echo "make test   every check: unit tests, notebooks (nbval), pairs, reproducibility, book build,"
+	@echo "            built pages, and every page opened in headless Chromium (make browser)"
 	@echo "make lab    open the chapters in JupyterLab (.py and .ipynb kept in sync)"
 	@echo "make sync   re-sync every .ipynb from its .py and re-execute it in a fresh kernel"
 	@echo "make bench  time the baseline's training against the original tutorials' idiom"
@@ -29,7 +30,7 @@ $(STAMP): requirements.txt
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=23"
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@# Make ensemble_lib importable from the chapters (and from JupyterLab) without installing a copy.
-	@$(BIN)/python -c 'import os, sysconfig; open(os.path.join(sysconfig.get_paths()["purelib"], "ensemble_book.pth"), "w").write(os.getcwd() + "\n")'
+	@$(BIN)/python tools/link_library.py
 	@touch $(STAMP)
 	@echo "==> $(VENV) is ready"
 
@@ -41,7 +42,7 @@ book: $(STAMP)
 
 unit: $(STAMP)
 	@echo "==> Unit tests of ensemble_lib, and the chapter pairs (.py and .ipynb in sync, executed in order)"
-	@$(PYTEST) tests -m "not slow and not built_book"
+	@$(PYTEST) tests -m "not slow and not built_book and not browser"
 
 notebooks: $(STAMP)
 	@echo "==> Re-executing every chapter and comparing each output and figure with the published one (nbval)"
@@ -55,7 +56,27 @@ book-check: $(STAMP)
 	@echo "==> Checking the built pages: every chapter, figure and caption present"
 	@$(PYTEST) tests -m built_book
 
-test: unit notebooks reproducibility book book-check
+# The browser checks need Chromium. Under CI (CI=true, as root) a missing one is installed from
+# Debian; on a reader's computer without it, they are skipped with a message saying so.
+browser-setup:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then \
+	  echo "==> Browser: $$( (chromium --version || chromium-browser --version) 2>/dev/null | head -n 1)"; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "==> CI: installing Debian's chromium for the browser checks (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null \
+	    || { echo "==> Could not install chromium: the browser checks cannot run" >&2; exit 1; }; \
+	  echo "==> Browser: $$(chromium --version 2>/dev/null)"; \
+	else \
+	  echo "==> No Chromium on this computer: the browser checks will be SKIPPED (everything else still runs)."; \
+	  echo "    To run them, install Chromium (Debian/Ubuntu: sudo apt-get install chromium) and re-run make browser."; \
+	fi
+
+browser: $(STAMP) browser-setup
+	@echo "==> Opening every page of _build/html in headless Chromium: console errors, math, figures, navigation, search"
+	@echo "    (screenshots of every page go to _build/screenshots/)"
+	@$(PYTEST) -rs tests -m browser
+
+test: unit notebooks reproducibility book book-check browser
 	@echo "==> All checks passed"
 
 lab: $(STAMP)
