@@ -13,13 +13,14 @@ NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 .PHONY: help venv book test unit notebooks reproducibility book-check browser browser-setup lab sync bench clean
 
 help:
-	@echo "make book   build the HTML book into _build/html (from the stored, tested outputs)"
-	@echo "make test   every check: unit tests, notebooks (nbval), pairs, reproducibility, book build,"
-	@echo "            built pages, and every page opened in headless Chromium (make browser)"
-	@echo "make lab    open the chapters in JupyterLab (.py and .ipynb kept in sync)"
-	@echo "make sync   re-sync every .ipynb from its .py and re-execute it in a fresh kernel"
-	@echo "make bench  time the baseline's training against the original tutorials' idiom"
-	@echo "make clean  remove _build (keeps .venv)"
+	@echo "make book     build the HTML book into _build/html (from the stored, tested outputs)"
+	@echo "make test     every check: unit tests, notebooks (nbval), pairs, reproducibility, book build,"
+	@echo "              built pages, and every page opened in headless Chromium (make browser)"
+	@echo "make browser  open every page of the built book in headless Chromium (after make book)"
+	@echo "make lab      open the chapters in JupyterLab (.py and .ipynb kept in sync)"
+	@echo "make sync     re-sync every .ipynb from its .py and re-execute it in a fresh kernel"
+	@echo "make bench    time the baseline's training against the original tutorials' idiom"
+	@echo "make clean    remove _build (keeps .venv)"
 
 venv: $(STAMP)
 
