@@ -19,7 +19,7 @@ help:
 	@echo "make browser  open every page of the built book in headless Chromium (after make book)"
 	@echo "make lab      open the chapters in JupyterLab (.py and .ipynb kept in sync)"
 	@echo "make sync     re-sync every .ipynb from its .py and re-execute it in a fresh kernel"
-	@echo "make bench    time the baseline's training against the original tutorials' idiom"
+	@echo "make bench    time training: original idiom vs the book's, each chapter, chapter 06's engine vs Keras"
 	@echo "make clean    remove _build (keeps .venv)"
 
 venv: $(STAMP)
@@ -91,6 +91,8 @@ sync: $(STAMP)
 bench: $(STAMP)
 	@echo "==> Benchmark: the baseline's 500 epochs, original idiom against the book's, and each chapter (about 4 minutes)"
 	@$(BIN)/python benchmarks/bench_training.py
+	@echo "==> Benchmark: chapter 06's study with the replica engine, against Keras's fit (about 1 minute)"
+	@$(BIN)/python benchmarks/bench_engine.py
 
 clean:
 	rm -rf _build

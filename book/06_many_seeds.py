@@ -64,7 +64,7 @@ x_test, y_test = problem.x_test, problem.y_test
 # `el.build_mlp(25, seed)`, the batches of `el.training_dataset(..., seed=seed)` (the same
 # per-epoch shuffles), the cross-entropy, and Keras 3's SGD update with momentum 0.9. Keras has no
 # way to train many models on different batch streams in one `fit`, which is why this part is
-# written by hand ({mod}`ensemble_lib.engine` explains each choice).
+# written by hand (the docstring of `ensemble_lib/engine.py` explains each choice).
 #
 # Same method, or just similar? The first check trains seed 0 both ways and compares the weights
 # after 500 epochs, and then compares the engine's first five seeds with the five runs of chapter
