@@ -11,7 +11,7 @@ import pytest
 
 from conftest import BOOK, ROOT
 
-NOTEBOOKS = sorted(BOOK.glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted(BOOK.glob("[0-9][0-9]_*.ipynb")) + sorted(BOOK.glob("appendix_*.ipynb"))
 
 
 @pytest.mark.slow
