@@ -79,7 +79,8 @@ bayes_test = bayes.accuracy(problem.x_test, problem.y_test)
 def snapshot_run(folder, n_cycles=10, lr_max=0.01, n_epochs=500):
     """Train the 50-unit MLP with a snapshot at the end of every cycle."""
     shutil.rmtree(folder, ignore_errors=True)  # a fresh run every time
-    model = el.compile_sgd(el.build_mlp(hidden_units=50, seed=SEED))  # SGD, momentum 0.9
+    # SGD with momentum 0.9, as in chapter 02
+    model = el.compile_sgd(el.build_mlp(hidden_units=50, seed=SEED))
     snapshots = el.SnapshotEnsemble(folder, n_epochs, n_cycles, lr_max)
     model.fit(
         el.training_dataset(problem.x_train, y_train, seed=SEED),
