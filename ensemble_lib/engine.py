@@ -35,7 +35,8 @@ import tensorflow as tf
 
 from ._checks import check_int, check_positive
 from .models import initial_weights
-from .training import _check_xy, epoch_order, steps_per_epoch
+from .data import one_hot
+from .training import _check_xy, _labels, epoch_order, steps_per_epoch
 
 
 def _check_seeds(seeds) -> np.ndarray:
@@ -125,7 +126,6 @@ class ReplicaRun:
     weights: list[np.ndarray]
     kept: dict[int, list[np.ndarray]] = field(default_factory=dict)
     ema: dict[float, list[np.ndarray]] = field(default_factory=dict)
-    rates: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.seeds)
@@ -150,7 +150,6 @@ class ReplicaRun:
             weights=pick(self.weights),
             kept={e: pick(w) for e, w in self.kept.items()},
             ema={m: pick(w) for m, w in self.ema.items()},
-            rates=None if self.rates is None else self.rates[index],
         )
 
     def members(self, epochs) -> list[list[np.ndarray]]:
@@ -188,12 +187,7 @@ def train_replicas(
     """
     x, y = _check_xy(x, y, "train_replicas")
     n_points, n_features = x.shape
-    if y.ndim == 1:
-        if not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
-            raise ValueError("y: integer labels must be ints >= 0 (or pass one-hot rows)")
-        targets = np.eye(int(y.max()) + 1, dtype=np.float32)[y]
-    else:
-        targets = np.asarray(y, dtype=np.float32)
+    targets = np.asarray(one_hot(y) if y.ndim == 1 else y, dtype=np.float32)
     n_classes = targets.shape[1]
     seeds = _check_seeds(seeds)
     hidden_units = check_int(hidden_units, "hidden_units", minimum=1)
@@ -270,7 +264,6 @@ def train_replicas(
         weights=snapshot(variables),
         kept=kept,
         ema={m: snapshot(shadow) for m, shadow in zip(ema_momenta, averages)},
-        rates=rates[:n_real],
     )
 
 
@@ -296,21 +289,15 @@ def replica_probabilities(weights, x) -> np.ndarray:
     return tf.nn.softmax(_logits(stacked, batch)).numpy()
 
 
-def _check_labels(y, n_points: int) -> np.ndarray:
-    y = np.asarray(y)
-    labels = y.argmax(axis=1) if y.ndim == 2 else y
-    if labels.ndim != 1 or len(labels) != n_points:
-        raise ValueError(f"y must hold one label (or one-hot row) per point ({n_points}), got shape {y.shape}")
-    return labels.astype(np.int64)
-
-
 def scores(probabilities, y) -> tuple[np.ndarray, np.ndarray]:
     """Accuracy and log-loss of each row of ``probabilities`` (replicas, points, classes) against
     ``y`` (chapter 06). Log-loss in nats, probabilities clipped at 1e-7 as in ``log_loss``."""
     p = np.asarray(probabilities, dtype=np.float64)
     if p.ndim != 3:
         raise ValueError(f"probabilities must have shape (replicas, points, classes), got {p.shape}")
-    labels = _check_labels(y, p.shape[1])
+    labels = _labels(y)
+    if labels.ndim != 1 or len(labels) != p.shape[1]:
+        raise ValueError(f"y must hold one label (or one-hot row) per point ({p.shape[1]}), got shape {np.shape(y)}")
     accuracy = (p.argmax(axis=2) == labels).mean(axis=1)
     picked = np.take_along_axis(p, labels[None, :, None], axis=2)[..., 0]
     loss = -np.log(np.clip(picked, 1e-7, 1.0)).mean(axis=1)
