@@ -19,6 +19,7 @@ from .checkpoints import (
     saved_epochs,
 )
 from .data import Blobs, load_blobs, one_hot
+from .exact import exact_softmax
 from .engine import ReplicaRun, replica_probabilities, scores, train_replicas, train_schedules
 from .ensembles import disagreement, ensemble_predict
 from .models import build_mlp, initial_weights
@@ -72,6 +73,7 @@ __all__ = [
     "disagreement",
     "ensemble_predict",
     "epoch_order",
+    "exact_softmax",
     "EpochCheckpoints",
     "initial_weights",
     "Interval",

@@ -17,7 +17,7 @@ not NumPy? TensorFlow's CPU kernels are the ones whose numbers the book has pinn
 code by CPU, which would break "the same digits on every machine".
 
 The arithmetic is Keras's, operation for operation: the forward pass of ``Dense`` (matrix
-product, bias, ReLU; softmax), the loss from the logits (as Keras does for a softmax output),
+product, bias, ReLU; the exact softmax of :mod:`ensemble_lib.exact`), the loss from the logits (as Keras does for a softmax output),
 the mean over the batch, and Keras 3's SGD update ``m = momentum * m - lr * g; w = w + m``.
 The bias gradient is summed over the batch in row order, as TensorFlow's ``BiasAddGrad`` in
 Keras's own training step does. Batched and single matrix products may round differently in
@@ -34,6 +34,7 @@ import numpy as np
 import tensorflow as tf
 
 from ._checks import check_int, check_positive
+from .exact import exact_softmax
 from .models import initial_weights
 from .data import one_hot
 from .training import _check_xy, _labels, epoch_order, steps_per_epoch
@@ -160,6 +161,49 @@ class ReplicaRun:
         return [self.kept[e] for e in epochs]
 
 
+def _epoch_function(
+    variables, velocities, averages, features, labels, orders, all_rates, momentum, ema_momenta, steps, batch_size
+):
+    """One compiled epoch of every replica: ``steps`` SGD-momentum updates (and the EMAs).
+
+    ``orders``: (epochs, replicas, points) visiting orders; ``all_rates``: (epochs, replicas,
+    steps) learning rates. Returned as a ``tf.function`` of the epoch number, so that the tests
+    can trace it and inspect every kernel it runs.
+    """
+    # Python floats become float32 constants, as Keras's ``ops.multiply(m, momentum)`` does.
+    momentum_t = tf.constant(momentum, tf.float32)
+    ema_t = [tf.constant(m, tf.float32) for m in ema_momenta]
+
+    @tf.function(jit_compile=False)
+    def run_epoch(epoch):
+        epoch_orders = orders[epoch]
+        epoch_rates = all_rates[epoch]
+        first_step = tf.equal(epoch, 0)
+        for b in range(steps):
+            index = epoch_orders[:, b * batch_size : (b + 1) * batch_size]
+            xb = tf.gather(features, index)
+            yb = tf.gather(labels, index)
+            size = tf.cast(tf.shape(index)[1], tf.float32)
+            with tf.GradientTape() as tape:
+                losses = tf.nn.softmax_cross_entropy_with_logits(labels=yb, logits=_logits(variables, xb))
+                # Keras: the batch's losses summed, divided by the batch size; replicas add up.
+                total = tf.reduce_sum(tf.math.divide_no_nan(tf.reduce_sum(losses, axis=1), size))
+            gradients = tape.gradient(total, variables)
+            rate = tf.reshape(epoch_rates[:, b], [-1, 1])
+            for variable, velocity, gradient in zip(variables, velocities, gradients):
+                shape = [-1] + [1] * (len(variable.shape) - 1)
+                velocity.assign(velocity * momentum_t - gradient * tf.reshape(rate, shape))
+                variable.assign_add(velocity)
+            # Keras's weight EMA: the first step copies the weights, later steps blend them in.
+            not_first = tf.cast(tf.logical_or(b > 0, tf.logical_not(first_step)), tf.float32)
+            for m, shadow in zip(ema_t, averages):
+                share = not_first * m
+                for average, variable in zip(shadow, variables):
+                    average.assign(share * average + (1 - share) * variable)
+
+    return run_epoch
+
+
 def train_replicas(
     x,
     y,
@@ -213,42 +257,13 @@ def train_replicas(
     variables = [tf.Variable(w) for w in start]
     velocities = [tf.Variable(tf.zeros_like(w)) for w in start]
     averages = [[tf.Variable(w) for w in start] for _ in ema_momenta]
-    features = tf.constant(x)
-    labels = tf.constant(targets)
-    # Python floats become float32 constants, as Keras's ``ops.multiply(m, momentum)`` does.
-    momentum_t = tf.constant(momentum, tf.float32)
-    ema_t = [tf.constant(m, tf.float32) for m in ema_momenta]
 
     orders = _orders(tuple(int(s) for s in padded), n_points, epochs)
-
-    all_rates = tf.constant(np.transpose(rates, (1, 0, 2)))  # (epochs, replicas, steps)
-
-    @tf.function(jit_compile=False)
-    def run_epoch(epoch):
-        epoch_orders = orders[epoch]
-        epoch_rates = all_rates[epoch]
-        first_step = tf.equal(epoch, 0)
-        for b in range(steps):
-            index = epoch_orders[:, b * batch_size : (b + 1) * batch_size]
-            xb = tf.gather(features, index)
-            yb = tf.gather(labels, index)
-            size = tf.cast(tf.shape(index)[1], tf.float32)
-            with tf.GradientTape() as tape:
-                losses = tf.nn.softmax_cross_entropy_with_logits(labels=yb, logits=_logits(variables, xb))
-                # Keras: the batch's losses summed, divided by the batch size; replicas add up.
-                total = tf.reduce_sum(tf.math.divide_no_nan(tf.reduce_sum(losses, axis=1), size))
-            gradients = tape.gradient(total, variables)
-            rate = tf.reshape(epoch_rates[:, b], [-1, 1])
-            for variable, velocity, gradient in zip(variables, velocities, gradients):
-                shape = [-1] + [1] * (len(variable.shape) - 1)
-                velocity.assign(velocity * momentum_t - gradient * tf.reshape(rate, shape))
-                variable.assign_add(velocity)
-            # Keras's weight EMA: the first step copies the weights, later steps blend them in.
-            not_first = tf.cast(tf.logical_or(b > 0, tf.logical_not(first_step)), tf.float32)
-            for m, shadow in zip(ema_t, averages):
-                share = not_first * m
-                for average, variable in zip(shadow, variables):
-                    average.assign(share * average + (1 - share) * variable)
+    run_epoch = _epoch_function(
+        variables, velocities, averages, tf.constant(x), tf.constant(targets), orders,
+        tf.constant(np.transpose(rates, (1, 0, 2))),  # (epochs, replicas, steps)
+        momentum, ema_momenta, steps, batch_size,
+    )
 
     def snapshot(tensors):
         return [t.numpy()[:n_real].copy() for t in tensors]
@@ -285,8 +300,13 @@ def replica_probabilities(weights, x) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 2 or x.shape[1] != stacked[0].shape[1]:
         raise ValueError(f"x must be a 2-D array with {stacked[0].shape[1]} columns, got shape {x.shape}")
-    batch = tf.broadcast_to(tf.constant(x), [stacked[0].shape[0], *x.shape])
-    return tf.nn.softmax(_logits(stacked, batch)).numpy()
+    return _probabilities(stacked, tf.constant(x)).numpy()
+
+
+def _probabilities(stacked, x):
+    """The forward pass of every replica on the same points ``x`` (points, features)."""
+    batch = tf.broadcast_to(x, [tf.shape(stacked[0])[0], tf.shape(x)[0], tf.shape(x)[1]])
+    return exact_softmax(_logits(stacked, batch))
 
 
 def scores(probabilities, y) -> tuple[np.ndarray, np.ndarray]:

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from ._checks import check_int
+from .exact import exact_softmax
 from .data import N_CLASSES, N_FEATURES
 
 
@@ -47,6 +48,10 @@ def initial_weights(hidden_units: int = 25, seed: int = 0, n_features: int = N_F
 def build_mlp(hidden_units: int = 25, seed: int = 0, n_features: int = N_FEATURES, n_classes: int = N_CLASSES):
     """Input -> Dense(hidden_units, relu) -> Dense(n_classes, softmax), not yet compiled (chapter 02).
 
+    The softmax is :func:`~ensemble_lib.exact.exact_softmax`, not Keras's ``"softmax"``, whose
+    CPU kernel rounds differently on different processors; training is unchanged (the loss is
+    computed from the logits either way).
+
     The initial weights depend on ``seed`` alone (Glorot-uniform kernels, zero biases), not on
     how many models were built before in the same session: the same seed always gives the same
     starting point. Layers are named ``hidden`` and ``output``.
@@ -64,7 +69,7 @@ def build_mlp(hidden_units: int = 25, seed: int = 0, n_features: int = N_FEATURE
             ),
             keras.layers.Dense(
                 n_classes,
-                activation="softmax",
+                activation=exact_softmax,
                 kernel_initializer=output_init,
                 name="output",
             ),

@@ -1,34 +1,44 @@
-"""One numeric path for every machine: seeds, op determinism, a CPU-independent kernel choice.
+"""One numeric path for every machine: seeds, op determinism, CPU-independent kernels.
 
 Introduced in chapter 02 (the MLP baseline); every chapter that trains calls :func:`reproducible`.
 
-Three things can make the same training script print different numbers on two computers:
+Four things can make the same training script print different numbers on two computers:
 
 * unseeded randomness (initial weights, the order of the mini-batches);
 * kernels chosen at run time from the CPU's instruction set: TensorFlow hands matrix products to
-  oneDNN, which picks AVX-512, AVX2 or SSE code paths on the fly, and each rounds a little
-  differently;
+  oneDNN, which picks AVX-512, AVX2 or SSE code paths on the fly; NumPy picks AVX-512, AVX2 or
+  SSE loops for ``exp``, ``log`` and ``tanh``; OpenBLAS (behind NumPy's and SciPy's matrix
+  products) picks a kernel per CPU model. Each rounds a little differently;
+* instructions whose low bits the chip decides: the approximate reciprocal and reciprocal
+  square root (``rcpps``, ``rsqrtps``) differ between CPU makers even at the same instruction
+  set. TensorFlow's CPU ``Softmax``, ``Reciprocal`` and ``Rsqrt`` kernels use them, so the book's
+  models never do (:mod:`ensemble_lib.exact` holds the exact replacements; a test rejects any
+  such kernel in the traced training step and forward pass);
 * reductions split across a number of threads that depends on the machine's core count.
 
 A few ulps of difference are harmless once, but 500 epochs of SGD amplify them until a test
-accuracy changes in the third digit. So this module disables oneDNN, both its custom ops and the
-oneDNN matrix-multiply kernel that TensorFlow's Eigen products use by default (TensorFlow then
-uses Eigen's own kernels, compiled once for plain AVX and identical on every x86-64 CPU that can
-run the wheel), runs every op on one thread, and seeds everything. ``make reproducibility``
-re-runs the chapters with oneDNN's instruction set capped to prove it: without the second switch,
-a learning curve of chapter 02 came out different under ``ONEDNN_MAX_CPU_ISA=SSE41``.
+accuracy changes in the third digit. So this module, before TensorFlow and NumPy load, disables
+oneDNN (its custom ops and the oneDNN matrix-multiply kernel that TensorFlow's Eigen products
+use by default; TensorFlow then uses Eigen's own kernels, compiled once for every x86-64 CPU
+that can run the wheel), keeps NumPy to its baseline (SSE3) loops, pins OpenBLAS to its
+baseline ``Prescott`` kernels, runs every TensorFlow op on one thread, and seeds everything.
 
-The environment variables must be in place *before* TensorFlow is imported, which is why
-``ensemble_lib`` imports this module first, and why a chapter imports ``ensemble_lib`` before
-``keras`` or ``tensorflow``.
+Two checks prove it. ``make reproducibility`` re-runs the chapters on one core with oneDNN's
+instruction set capped. ``make portability`` (one chapter of it in ``make test``) re-runs them
+in a Jupyter kernel on an emulated CPU (``qemu-x86_64 -cpu max``), whose approximate
+instructions round differently from every real chip's: a second computer for free.
+
+The environment variables must be in place *before* TensorFlow and NumPy are imported, which is
+why ``ensemble_lib`` imports this module first, and why a chapter imports ``ensemble_lib`` before
+``keras``, ``tensorflow`` or ``numpy``; :func:`reproducible` refuses to run when they came too late.
 """
 
 from __future__ import annotations
 
 import os
+import platform
 import sys
-
-from ._checks import check_int
+from pathlib import Path
 
 #: Environment TensorFlow reads once, when it is first imported.
 TF_ENVIRONMENT = {
@@ -44,8 +54,46 @@ TF_ENVIRONMENT = {
     "TF_CPP_MIN_LOG_LEVEL": "2",
 }
 
-_already_imported = "tensorflow" in sys.modules
+#: NumPy's run-time dispatched x86-64 features (NumPy 2.2); with all of them off, NumPy runs its
+#: baseline SSE3 loops on every x86-64 CPU. Its AVX-512 float64 ``exp`` and ``log``, for one,
+#: round differently from the others.
+NUMPY_DISPATCHED_FEATURES = (
+    "SSSE3 SSE41 POPCNT SSE42 AVX F16C FMA3 AVX2 AVX512F AVX512CD AVX512_KNL AVX512_KNM "
+    "AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX512_SPR"
+).split()
+
+#: Environment NumPy and OpenBLAS read once, when NumPy is first imported (x86-64 only).
+NUMPY_ENVIRONMENT = {
+    "NPY_DISABLE_CPU_FEATURES": ",".join(NUMPY_DISPATCHED_FEATURES),
+    # OpenBLAS's oldest x86-64 kernels (SSE3), which every x86-64 CPU runs, instead of one per model.
+    "OPENBLAS_CORETYPE": "Prescott",
+}
+
+_X86_64 = platform.machine().lower() in ("x86_64", "amd64")
+_tensorflow_first = "tensorflow" in sys.modules
+_numpy_first = "numpy" in sys.modules
 os.environ.update(TF_ENVIRONMENT)
+if _X86_64:
+    os.environ.update(NUMPY_ENVIRONMENT)
+
+from ._checks import check_int  # noqa: E402  (imports NumPy: only now that its environment is set)
+
+
+def _numpy_problems() -> list[str]:
+    """What is not as :data:`NUMPY_ENVIRONMENT` asks in the NumPy loaded now (empty: all is well)."""
+    if not _X86_64:
+        return []
+    from numpy._core._multiarray_umath import __cpu_features__
+
+    used = [name for name in NUMPY_DISPATCHED_FEATURES if __cpu_features__.get(name)]
+    problems = [f"NumPy dispatches to {', '.join(used)}"] if used else []
+    from threadpoolctl import threadpool_info
+
+    for pool in threadpool_info():
+        # OpenBLAS names the kernel set it runs for OPENBLAS_CORETYPE=Prescott "Katmai".
+        if pool.get("internal_api") == "openblas" and str(pool.get("architecture")).lower() not in ("prescott", "katmai"):
+            problems.append(f"OpenBLAS ({Path(pool['filepath']).name}) runs {pool.get('architecture')} kernels")
+    return problems
 
 
 def reproducible(seed: int) -> int:
@@ -56,16 +104,25 @@ def reproducible(seed: int) -> int:
     determinism and runs every op on a single thread (the model is tiny, so one thread is also
     the fastest). Returns ``seed`` so a chapter can write ``SEED = reproducible(0)``.
 
-    Raises ``RuntimeError`` if TensorFlow was imported before ``ensemble_lib`` (then the
-    environment above came too late to take effect).
+    Raises ``RuntimeError`` if TensorFlow was imported before ``ensemble_lib``, or if NumPy
+    or OpenBLAS do not run their baseline kernels (NumPy imported first): then the environment
+    above came too late to take effect.
     """
     seed = check_int(seed, "seed")
     if not 0 <= seed < 2**32:
         raise ValueError(f"seed must be in [0, 2**32), got {seed}")
-    if _already_imported:
+    if _tensorflow_first:
         raise RuntimeError(
             "tensorflow was imported before ensemble_lib, so its numeric path could not be fixed; "
             "restart the kernel and import ensemble_lib first"
+        )
+    problems = _numpy_problems()
+    if problems:
+        first = " (numpy was imported before ensemble_lib)" if _numpy_first else ""
+        raise RuntimeError(
+            f"NumPy's CPU-dependent kernels are in use{first}: {'; '.join(problems)}. "
+            "Restart the kernel and import ensemble_lib first, so that it can set "
+            + ", ".join(f"{k}={v}" for k, v in NUMPY_ENVIRONMENT.items())
         )
     import keras
     import tensorflow as tf

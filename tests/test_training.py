@@ -38,7 +38,7 @@ def test_build_mlp_architecture():
     assert [layer.name for layer in model.layers] == ["hidden", "output"]
     assert [w.shape for w in model.get_weights()] == [(2, 25), (25,), (25, 3), (3,)]
     assert model.layers[0].activation.__name__ == "relu"
-    assert model.layers[1].activation.__name__ == "softmax"
+    assert model.layers[1].activation.__name__ == "exact_softmax"
     assert el.build_mlp(hidden_units=50, seed=0).layers[0].units == 50
 
 

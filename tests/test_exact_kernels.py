@@ -1,0 +1,188 @@
+"""The numeric path holds no kernel whose low bits depend on the CPU (ensemble_lib.exact).
+
+TensorFlow's CPU ``Softmax``, ``Reciprocal`` and ``Rsqrt`` kernels use the approximate reciprocal
+and reciprocal-square-root instructions, whose low bits differ between CPU makers. These tests
+trace every compiled function the chapters and the replica engine run (Keras's training step
+with each optimizer setting the book uses, the forward pass, the learning-curve callback, the
+engine's epoch and its scoring) and fail if any of those kernels appears, at any depth.
+"""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import ensemble_lib as el
+from ensemble_lib import engine
+
+#: Kernels computed with an approximate instruction (rcpps, rsqrtps) on TensorFlow's CPU build,
+#: and the fused kernels built on them. Softmax, Reciprocal and Rsqrt were measured to give other
+#: bits on an emulated CPU (tests/test_emulated_cpu.py); the gradients and fused batch
+#: normalisation call the same Eigen functions.
+APPROXIMATE_KERNELS = frozenset(
+    {
+        "Softmax",
+        "Reciprocal",
+        "ReciprocalGrad",
+        "Inv",
+        "InvGrad",
+        "Rsqrt",
+        "RsqrtGrad",
+        "FusedBatchNorm",
+        "FusedBatchNormV2",
+        "FusedBatchNormV3",
+        "FusedBatchNormGrad",
+        "FusedBatchNormGradV2",
+        "FusedBatchNormGradV3",
+    }
+)
+
+
+def kernels(concrete_function) -> set[str]:
+    """Every op type in a traced function, including the bodies of loops, conditions and calls."""
+    graph_def = concrete_function.graph.as_graph_def()
+    found = {node.op for node in graph_def.node}
+    for function in graph_def.library.function:
+        found |= {node.op for node in function.node_def}
+    return found
+
+
+def approximate(concrete_function) -> set[str]:
+    return kernels(concrete_function) & APPROXIMATE_KERNELS
+
+
+X = tf.TensorSpec([None, 2], tf.float32)
+Y = tf.TensorSpec([None, 3], tf.float32)
+
+
+def trained(problem, epochs=1, **compile_options):
+    """A chapter-02 model compiled as the chapters do, after ``epochs`` of fit (so every variable exists)."""
+    model = el.compile_sgd(el.build_mlp(seed=0), **compile_options)
+    model.fit(
+        el.training_dataset(problem.x_train, el.one_hot(problem.y_train)),
+        epochs=epochs,
+        steps_per_epoch=el.steps_per_epoch(len(problem.x_train)),
+        shuffle=False,
+        verbose=0,
+    )
+    return model
+
+
+COMPILE_SETTINGS = {
+    "chapter 02": dict(metrics=["accuracy"]),
+    "per-batch callbacks": dict(steps_per_execution=1),
+    "weight EMA": dict(use_ema=True, ema_momentum=0.9),
+    "CosineDecayRestarts": dict(
+        learning_rate=keras.optimizers.schedules.CosineDecayRestarts(0.01, first_decay_steps=200)
+    ),
+}
+
+
+@pytest.mark.parametrize("setting", COMPILE_SETTINGS, ids=str)
+def test_keras_training_step_uses_only_exact_kernels(problem, setting):
+    model = trained(problem, **COMPILE_SETTINGS[setting])
+    step = tf.function(model.train_step).get_concrete_function((X, Y))
+    found = kernels(step)
+    # The trace is the real step: the loss from the logits (with op determinism on, TensorFlow's
+    # softmax_cross_entropy_with_logits is -sum(y * log_softmax(z))), gradients, updates.
+    assert {"LogSoftmax", "MatMul", "ReluGrad", "AssignVariableOp"} <= found
+    assert approximate(step) == set()
+
+
+def test_forward_pass_and_prediction_use_only_exact_kernels(problem):
+    model = el.build_mlp(seed=0)
+    forward = tf.function(lambda x: model(x, training=False)).get_concrete_function(X)
+    assert {"MatMul", "Exp", "RealDiv"} <= kernels(forward)
+    assert approximate(forward) == set()
+    assert approximate(tf.function(model.predict_step).get_concrete_function(X)) == set()
+
+
+def test_learning_curve_callback_uses_only_exact_kernels(problem):
+    curves = el.AccuracyCurves(test=(problem.x_test, problem.y_test))
+    model = trained(problem)
+    curves.set_model(model)
+    curves.on_train_begin()
+    traced = curves._accuracy.get_concrete_function(X, tf.TensorSpec([None], tf.int64))
+    assert "ArgMax" in kernels(traced)
+    assert approximate(traced) == set()
+
+
+def test_replica_engine_uses_only_exact_kernels(problem, monkeypatch):
+    epochs = []
+
+    def spy(*args, **kwargs):
+        epochs.append(real(*args, **kwargs))
+        return epochs[-1]
+
+    real = engine._epoch_function
+    monkeypatch.setattr(engine, "_epoch_function", spy)
+    run = el.train_replicas(problem.x_train, problem.y_train, [0, 1], epochs=1, ema_momenta=[0.9])
+    (epoch_function,) = epochs
+    traced = epoch_function.get_concrete_function(tf.constant(0))
+    assert {"LogSoftmax", "BatchMatMulV2", "ReluGrad"} <= kernels(traced)
+    assert approximate(traced) == set()
+    scoring = tf.function(engine._probabilities).get_concrete_function(
+        [tf.TensorSpec(w.shape, tf.float32) for w in run.weights], X
+    )
+    assert approximate(scoring) == set()
+
+
+def test_the_guard_sees_keras_builtin_softmax():
+    """The check can fail: Keras's own "softmax" activation is caught."""
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation="softmax")])
+    forward = tf.function(lambda x: model(x, training=False)).get_concrete_function(X)
+    assert approximate(forward) == {"Softmax"}
+
+
+def test_the_guard_sees_the_reciprocal_in_a_log_gradient():
+    """Keras's cross-entropy on probabilities (without logits) differentiates log via Reciprocal."""
+    model = el.compile_sgd(
+        keras.Sequential([keras.Input((2,)), keras.layers.Dense(3), keras.layers.Activation(lambda z: z * z + 0.5)]),
+    )
+    model.optimizer.build(model.trainable_variables)
+    step = tf.function(model.train_step).get_concrete_function((X, Y))
+    assert "Reciprocal" in approximate(step)
+
+
+def test_exact_softmax_matches_a_float64_reference_to_float32_rounding():
+    rng = np.random.default_rng(0)
+    logits = np.concatenate(
+        [
+            rng.normal(scale=3.0, size=(5000, 3)),
+            rng.normal(scale=30.0, size=(1000, 3)),  # very confident rows: tiny probabilities
+            np.zeros((1, 3)),
+            [[88.0, -88.0, 0.0]],
+        ]
+    ).astype(np.float32)
+    exact = keras.ops.convert_to_numpy(el.exact_softmax(logits)).astype(np.float64)
+    # Every float32 softmax (Keras's too) first rounds the shift z - max(z) to float32; from those
+    # shifted values on, the reference is float64 throughout.
+    shifted = (logits - logits.max(axis=1, keepdims=True)).astype(np.float64)
+    reference = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    representable = reference >= np.finfo(np.float32).tiny  # below that, float32 is subnormal
+    relative = np.abs(exact - reference)[representable] / reference[representable]
+    # float32 keeps 24 bits: 2**-24 = 6e-8 is half an ulp. exp, a sum of three and one division
+    # each round once: a few half-ulps at most.
+    assert relative.max() < 4 * 2.0**-24, relative.max()
+    np.testing.assert_allclose(exact.sum(axis=1), 1.0, atol=4 * 2.0**-24)
+    # Where the float64 value underflows float32, so does the exact softmax (to 0 or a subnormal).
+    assert np.all(exact[~representable] < np.finfo(np.float32).tiny)
+
+
+def test_exact_softmax_rejects_a_bad_axis():
+    with pytest.raises(ValueError, match="axis must address one of"):
+        el.exact_softmax(np.zeros((2, 3), np.float32), axis=2)
+    with pytest.raises(TypeError, match="axis must be an int"):
+        el.exact_softmax(np.zeros((2, 3), np.float32), axis=1.0)
+
+
+def test_exact_softmax_survives_cloning_and_saving(tmp_path, problem):
+    model = el.build_mlp(seed=0)
+    clone = keras.models.clone_model(model)
+    assert clone.layers[-1].activation is el.exact_softmax
+    model.save(tmp_path / "model.keras")
+    restored = keras.models.load_model(tmp_path / "model.keras")
+    assert restored.layers[-1].activation is el.exact_softmax
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(restored(problem.x_test)), keras.ops.convert_to_numpy(model(problem.x_test))
+    )
