@@ -10,12 +10,13 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book test unit notebooks reproducibility book-check browser browser-setup lab sync bench clean
+.PHONY: help venv book test unit notebooks reproducibility emulated portability qemu-setup book-check browser browser-setup lab sync bench clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (from the stored, tested outputs)"
-	@echo "make test     every check: unit tests, notebooks (nbval), pairs, reproducibility, book build,"
-	@echo "              built pages, and every page opened in headless Chromium (make browser)"
+	@echo "make test     every check: unit tests, notebooks (nbval), pairs, reproducibility, a short run and"
+	@echo "              chapter 02 on an emulated CPU, book build, built pages, every page in headless Chromium"
+	@echo "make portability  re-run every chapter on an emulated CPU (qemu-x86_64 -cpu max); about 30 minutes"
 	@echo "make browser  open every page of the built book in headless Chromium (after make book)"
 	@echo "make lab      open the chapters in JupyterLab (.py and .ipynb kept in sync)"
 	@echo "make sync     re-sync every .ipynb from its .py and re-execute it in a fresh kernel"
@@ -43,7 +44,7 @@ book: $(STAMP)
 
 unit: $(STAMP)
 	@echo "==> Unit tests of ensemble_lib, and the chapter pairs (.py and .ipynb in sync, executed in order)"
-	@$(PYTEST) tests -m "not slow and not built_book and not browser"
+	@$(PYTEST) tests -m "not slow and not emulated and not built_book and not browser"
 
 notebooks: $(STAMP)
 	@echo "==> Re-executing every chapter and comparing each output and figure with the published one (nbval)"
@@ -53,6 +54,24 @@ reproducibility: $(STAMP)
 	@echo "==> Re-executing the chapters on one core with oneDNN capped at SSE4.1: outputs must not change"
 	@$(PYTEST) tests -m slow
 
+# The emulated-CPU checks need qemu-user. Under CI (CI=true, as root) a missing one is installed
+# from Debian; on a reader's computer without it, they are skipped with a message saying so.
+qemu-setup:
+	@tools/ensure_tool.sh "the emulated-CPU checks" "qemu-user" qemu-x86_64
+
+emulated: $(STAMP) qemu-setup
+	@echo "==> On an emulated CPU (qemu-x86_64 -cpu max): a short training run must give the same bits,"
+	@echo "    and chapter 02 must print the same outputs and figures (about 5 minutes)"
+	@$(PYTEST) -rs tests -m emulated
+
+portability: $(STAMP) qemu-setup
+	@command -v qemu-x86_64 >/dev/null 2>&1 || { echo "==> make portability needs qemu-x86_64 (sudo apt-get install qemu-user)" >&2; exit 1; }
+	@echo "==> Re-executing every chapter in a kernel on an emulated CPU (qemu-x86_64 -cpu max) and comparing"
+	@echo "    every output and figure with the published one (nbval); about 30 minutes"
+	@JUPYTER_PATH="$$($(BIN)/python tools/emulated_kernel.py)" $(PYTEST) --nbval --nbval-kernel-name python3-emulated \
+	  --nbval-kernel-startup-timeout 600 --nbval-cell-timeout 3600 \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)
+
 book-check: $(STAMP)
 	@echo "==> Checking the built pages: every chapter, figure and caption present"
 	@$(PYTEST) tests -m built_book
@@ -60,24 +79,14 @@ book-check: $(STAMP)
 # The browser checks need Chromium. Under CI (CI=true, as root) a missing one is installed from
 # Debian; on a reader's computer without it, they are skipped with a message saying so.
 browser-setup:
-	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then \
-	  echo "==> Browser: $$( (chromium --version || chromium-browser --version) 2>/dev/null | head -n 1)"; \
-	elif [ "$$CI" = "true" ]; then \
-	  echo "==> CI: installing Debian's chromium for the browser checks (apt-get)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null \
-	    || { echo "==> Could not install chromium: the browser checks cannot run" >&2; exit 1; }; \
-	  echo "==> Browser: $$(chromium --version 2>/dev/null)"; \
-	else \
-	  echo "==> No Chromium on this computer: the browser checks will be SKIPPED (everything else still runs)."; \
-	  echo "    To run them, install Chromium (Debian/Ubuntu: sudo apt-get install chromium) and re-run make browser."; \
-	fi
+	@tools/ensure_tool.sh "the browser checks" "chromium fonts-dejavu-core" chromium chromium-browser
 
 browser: $(STAMP) browser-setup
 	@echo "==> Opening every page of _build/html in headless Chromium: console errors, math, figures, navigation, search"
 	@echo "    (screenshots of every page go to _build/screenshots/)"
 	@$(PYTEST) -rs tests -m browser
 
-test: unit notebooks reproducibility book book-check browser
+test: unit notebooks reproducibility emulated book book-check browser
 	@echo "==> All checks passed"
 
 lab: $(STAMP)

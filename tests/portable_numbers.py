@@ -1,0 +1,66 @@
+"""Compute a short run of the book's numeric path and save every number (tests/test_emulated_cpu.py).
+
+Usage: python tests/portable_numbers.py OUT.npz
+
+Five epochs of chapter 02's recipe in Keras (weights, per-epoch loss, learning-curve accuracy,
+test probabilities and log-loss), five epochs of three replicas in chapter 06's engine (weights,
+weight EMA, probabilities, accuracy and log-loss), the Bayes posterior and a t interval (NumPy
+and SciPy). The test runs this natively and on an emulated CPU and compares the files bit for
+bit. ``builtin_softmax`` is TensorFlow's own softmax of the same logits: the one entry expected
+to differ, proof that the emulated CPU really rounds differently.
+"""
+
+import sys
+
+import ensemble_lib as el  # first: fixes the numeric path
+
+SEED = el.reproducible(0)
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+EPOCHS = 5
+
+
+def main(path: str) -> None:
+    problem = el.load_blobs()
+    out = {}
+    model = el.compile_sgd(el.build_mlp(seed=SEED))
+    curves = el.AccuracyCurves(test=(problem.x_test, problem.y_test))
+    history = model.fit(
+        el.training_dataset(problem.x_train, el.one_hot(problem.y_train), seed=SEED),
+        epochs=EPOCHS,
+        steps_per_epoch=el.steps_per_epoch(len(problem.x_train)),
+        shuffle=False,
+        verbose=0,
+        callbacks=[curves],
+    )
+    for i, weight in enumerate(model.get_weights()):
+        out[f"keras_weight_{i}"] = weight
+    out["keras_loss"] = np.array(history.history["loss"])
+    out["keras_test_accuracy"] = np.array(history.history["test_accuracy"])
+    out["keras_probabilities"] = np.asarray(model(problem.x_test, training=False))
+    out["keras_log_loss"] = np.array(el.log_loss(model, problem.x_test, problem.y_test))
+
+    run = el.train_replicas(problem.x_train, problem.y_train, [0, 1, 2], epochs=EPOCHS, ema_momenta=[0.9])
+    for i, (weight, average) in enumerate(zip(run.weights, run.ema[0.9])):
+        out[f"engine_weight_{i}"] = weight
+        out[f"engine_ema_{i}"] = average
+    probabilities = el.replica_probabilities(run.weights, problem.x_test)
+    accuracy, log_loss = el.scores(probabilities, problem.y_test)
+    out.update(engine_probabilities=probabilities, engine_accuracy=accuracy, engine_log_loss=log_loss)
+
+    bayes = el.BayesClassifier.for_problem(problem)
+    out["bayes_probabilities"] = bayes.predict_proba(problem.x_test)
+    out["bayes_expected_accuracy"] = np.array(bayes.expected_accuracy(grid_points=201))
+    interval = el.mean_interval(log_loss)
+    out["interval"] = np.array([interval.mean, interval.low, interval.high])
+
+    logits = np.random.default_rng(0).normal(scale=3.0, size=(1000, 3)).astype(np.float32)
+    out["builtin_softmax"] = tf.nn.softmax(logits).numpy()
+    out["exact_softmax"] = el.exact_softmax(logits).numpy()
+    np.savez(path, **out)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,74 @@
+"""The same digits on another CPU: the numeric path run natively and on an emulated x86-64 CPU.
+
+``qemu-x86_64 -cpu max`` executes this very Python on QEMU's model of an x86-64 CPU. Its
+approximate reciprocal and reciprocal square root round differently from real chips, and it has
+no AVX-512: a second computer for free. Run by ``make emulated`` (part of ``make test``);
+``make portability`` re-runs every chapter this way.
+
+Under CI a missing qemu fails the run (the Makefile installs it); on a reader's computer without
+it these checks are skipped with a message saying how to install it.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import BOOK, ROOT
+
+QEMU = shutil.which("qemu-x86_64")
+#: The chapter re-run on the emulated CPU by make test: training, learning curves and their
+#: figure, the softmax outputs, in the least time (make portability runs them all).
+CHAPTER = BOOK / "02_baseline.ipynb"
+
+pytestmark = pytest.mark.emulated
+
+
+@pytest.fixture
+def qemu():
+    if QEMU is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("qemu-x86_64 is missing under CI; `make qemu-setup` installs Debian's qemu-user")
+        pytest.skip("qemu-x86_64 is not installed (Debian/Ubuntu: sudo apt-get install qemu-user)")
+    return QEMU
+
+
+def test_short_training_and_scoring_are_bit_identical_on_an_emulated_cpu(qemu, tmp_path):
+    script = str(ROOT / "tests" / "portable_numbers.py")
+    native, emulated = tmp_path / "native.npz", tmp_path / "emulated.npz"
+    for command in ([sys.executable, script, str(native)], [qemu, "-cpu", "max", sys.executable, script, str(emulated)]):
+        result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=1800)
+        assert result.returncode == 0, result.stderr[-3000:]
+    here, there = np.load(native), np.load(emulated)
+    assert sorted(here.files) == sorted(there.files) and len(here.files) > 20
+    differ = [
+        name
+        for name in here.files
+        if name != "builtin_softmax"
+        and (here[name].shape != there[name].shape or here[name].tobytes() != there[name].tobytes())
+    ]
+    assert differ == [], f"not bit-identical on the emulated CPU: {differ}"
+    # The comparison has power: TensorFlow's own softmax does come out different there.
+    assert here["builtin_softmax"].tobytes() != there["builtin_softmax"].tobytes(), (
+        "tf.nn.softmax gave the same bits natively and emulated: the emulated CPU does not round "
+        "differently, so this test could not see a CPU-dependent kernel"
+    )
+
+
+def test_a_chapter_prints_the_same_on_an_emulated_cpu(qemu):
+    sys.path.insert(0, str(ROOT / "tools"))
+    from emulated_kernel import KERNEL_NAME, write_kernelspec
+
+    env = dict(os.environ, JUPYTER_PATH=str(write_kernelspec()))
+    command = [
+        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+        "--nbval", "--nbval-kernel-name", KERNEL_NAME,
+        "--nbval-kernel-startup-timeout", "600", "--nbval-cell-timeout", "3600",
+        "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"), str(CHAPTER),
+    ]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
+    assert result.returncode == 0, "outputs changed on the emulated CPU:\n" + result.stdout[-6000:]
+    assert " passed" in result.stdout and "failed" not in result.stdout.splitlines()[-1]
