@@ -42,11 +42,12 @@ el.use_book_style()
 
 # %% [markdown]
 # `el.reproducible` seeds Python, NumPy and TensorFlow, turns on TensorFlow's op determinism, and
-# fixes one numeric path that does not depend on the processor: TensorFlow's oneDNN kernels (which
-# pick AVX-512, AVX2 or SSE code at run time and round differently on each) are switched off, and
-# every op runs on one thread. Without that, 500 epochs of SGD turn differences in the last bit
-# into a different test accuracy on another computer. With it, re-running this page anywhere
-# gives the numbers printed here.
+# checks that the numeric path does not depend on the processor: importing `ensemble_lib` first
+# switched off TensorFlow's oneDNN kernels and kept NumPy and OpenBLAS to the code every x86-64
+# CPU has (all of them otherwise pick AVX-512, AVX2 or SSE code at run time, and each rounds a
+# little differently), and every op runs on one thread. Without that, 500 epochs of SGD turn
+# differences in the last bit into a different test accuracy on another computer. With it,
+# re-running this page anywhere gives the numbers printed here.
 
 # %% [markdown]
 # ## The data
@@ -66,6 +67,14 @@ y_test = el.one_hot(problem.y_test)
 # Two inputs, one hidden layer of 25 ReLU units, three softmax outputs. `el.build_mlp` gives each
 # layer a name and seeds its initializer explicitly, so the starting weights depend only on the
 # seed.
+#
+# Its output layer uses `el.exact_softmax` rather than Keras's built-in `activation="softmax"`,
+# and that is a lesson for anyone who wants reproducible numbers. TensorFlow's CPU softmax
+# multiplies by `1 / sum`, and takes that reciprocal from an *approximate* processor instruction
+# whose last bits Intel, AMD and others each round their own way, so the same model prints
+# slightly different probabilities (and log-losses, and plotted points) on different computers.
+# `el.exact_softmax` divides, `exp(z - max z) / sum`, which IEEE arithmetic defines to the last
+# bit; training is unchanged, because Keras computes the loss from the logits either way.
 
 # %%
 model = el.build_mlp(hidden_units=25, seed=SEED)
@@ -237,7 +246,8 @@ glue("seed_spread", spread, display=False)
 # ## Summary
 #
 # - The original MLP in Keras 3: `Dense(25, relu)` then `Dense(3, softmax)`, SGD with learning
-#   rate 0.01 and momentum 0.9, 500 epochs, batches of 32.
+#   rate 0.01 and momentum 0.9, 500 epochs, batches of 32. The softmax is an exact one
+#   (`el.exact_softmax`): Keras's built-in kernel rounds differently on different processors.
 # - Fed from a cached `tf.data` pipeline, with per-epoch accuracies recorded by a callback, the
 #   500-epoch run with its learning curves is much faster than the original idiom, with the same
 #   `fit`.

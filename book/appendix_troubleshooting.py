@@ -279,8 +279,9 @@ print(f"last epoch: accuracy {last['accuracy']:.3f}, "
 # Readers of both tutorials re-ran the code and got other accuracies than the articles, and
 # other accuracies again on the next run, and could not tell whether a difference between two
 # methods was real. Nothing is broken: the initial weights and the order of the mini-batches are
-# random, and on a CPU the last bits of a result also depend on the processor's instruction set
-# and on how many threads share the work, differences that hundreds of epochs of SGD amplify.
+# random, and on a CPU the last bits of a result also depend on the processor's instruction set,
+# on its maker (some instructions round as each chip decides) and on how many threads share the
+# work, differences that hundreds of epochs of SGD amplify.
 #
 # **Fix.** Fix the randomness and the numeric path, then measure over many seeds. The book's
 # `el.reproducible(seed)` seeds Python, NumPy and TensorFlow and pins one numeric path (see
