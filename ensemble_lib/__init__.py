@@ -1,11 +1,11 @@
 """ensemble_lib: the mechanics behind the book *Weight averaging and snapshot ensembles with Keras 3*.
 
-Each chapter imports this package first (``import ensemble_lib as el``), before Keras or
-TensorFlow: :mod:`ensemble_lib.reproducibility` must set TensorFlow's environment before
-TensorFlow loads. Every public name below says in its docstring which chapter introduces it.
+Each chapter imports this package first (``import ensemble_lib as el``), before Keras,
+TensorFlow or NumPy: :mod:`ensemble_lib.reproducibility` must set their environment before they
+load. Every public name below says in its docstring which chapter introduces it.
 """
 
-# Must come first: fixes TensorFlow's numeric path before anything imports TensorFlow.
+# Must come first: fixes the numeric path before anything imports TensorFlow or NumPy.
 from .reproducibility import reproducible  # noqa: I001
 
 from .averaging import SCHEMES, average_weights, member_weights, model_with_weights

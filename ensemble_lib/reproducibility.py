@@ -23,10 +23,11 @@ use by default; TensorFlow then uses Eigen's own kernels, compiled once for ever
 that can run the wheel), keeps NumPy to its baseline (SSE3) loops, pins OpenBLAS to its
 baseline ``Prescott`` kernels, runs every TensorFlow op on one thread, and seeds everything.
 
-Two checks prove it. ``make reproducibility`` re-runs the chapters on one core with oneDNN's
-instruction set capped. ``make portability`` (one chapter of it in ``make test``) re-runs them
-in a Jupyter kernel on an emulated CPU (``qemu-x86_64 -cpu max``), whose approximate
-instructions round differently from every real chip's: a second computer for free.
+Checks in ``make test`` prove it. ``make reproducibility`` re-runs the chapters on one core with
+oneDNN's instruction set capped. ``make emulated`` and ``make portability`` run a short training
+run, then every chapter, in a Python on an emulated CPU (``qemu-x86_64 -cpu max``), whose
+approximate instructions round differently from every real chip's and which has no AVX-512: a
+second computer for free.
 
 The environment variables must be in place *before* TensorFlow and NumPy are imported, which is
 why ``ensemble_lib`` imports this module first, and why a chapter imports ``ensemble_lib`` before

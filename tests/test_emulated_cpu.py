@@ -2,8 +2,8 @@
 
 ``qemu-x86_64 -cpu max`` executes this very Python on QEMU's model of an x86-64 CPU. Its
 approximate reciprocal and reciprocal square root round differently from real chips, and it has
-no AVX-512: a second computer for free. Run by ``make emulated`` (part of ``make test``);
-``make portability`` re-runs every chapter this way.
+no AVX-512: a second computer for free. ``make emulated`` runs the short check (a minute);
+``make portability`` re-runs every chapter this way (about 17 minutes); ``make test`` runs both.
 
 Under CI a missing qemu fails the run (the Makefile installs it); on a reader's computer without
 it these checks are skipped with a message saying how to install it.
@@ -20,11 +20,8 @@ import pytest
 from conftest import BOOK, ROOT
 
 QEMU = shutil.which("qemu-x86_64")
-#: The chapter re-run on the emulated CPU by make test: training, learning curves and their
-#: figure, the softmax outputs, in the least time (make portability runs them all).
-CHAPTER = BOOK / "02_baseline.ipynb"
-
-pytestmark = pytest.mark.emulated
+#: Every page that runs code: the chapters and the appendix.
+NOTEBOOKS = sorted(BOOK.glob("[0-9][0-9]_*.ipynb")) + sorted(BOOK.glob("appendix_*.ipynb"))
 
 
 @pytest.fixture
@@ -36,6 +33,7 @@ def qemu():
     return QEMU
 
 
+@pytest.mark.emulated
 def test_short_training_and_scoring_are_bit_identical_on_an_emulated_cpu(qemu, tmp_path):
     script = str(ROOT / "tests" / "portable_numbers.py")
     native, emulated = tmp_path / "native.npz", tmp_path / "emulated.npz"
@@ -58,7 +56,10 @@ def test_short_training_and_scoring_are_bit_identical_on_an_emulated_cpu(qemu, t
     )
 
 
-def test_a_chapter_prints_the_same_on_an_emulated_cpu(qemu):
+@pytest.mark.portability
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_chapter_prints_the_same_on_an_emulated_cpu(qemu, notebook):
+    """nbval re-runs the chapter in a kernel on the emulated CPU: every output and figure must match."""
     sys.path.insert(0, str(ROOT / "tools"))
     from emulated_kernel import KERNEL_NAME, write_kernelspec
 
@@ -67,8 +68,8 @@ def test_a_chapter_prints_the_same_on_an_emulated_cpu(qemu):
         sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
         "--nbval", "--nbval-kernel-name", KERNEL_NAME,
         "--nbval-kernel-startup-timeout", "600", "--nbval-cell-timeout", "3600",
-        "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"), str(CHAPTER),
+        "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"), str(notebook),
     ]
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
-    assert result.returncode == 0, "outputs changed on the emulated CPU:\n" + result.stdout[-6000:]
+    assert result.returncode == 0, f"{notebook.name} changed on the emulated CPU:\n" + result.stdout[-6000:]
     assert " passed" in result.stdout and "failed" not in result.stdout.splitlines()[-1]

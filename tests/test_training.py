@@ -27,6 +27,26 @@ def test_importing_tensorflow_first_is_refused():
     assert "tensorflow was imported before ensemble_lib" in result.stderr
 
 
+def test_numpy_runs_its_baseline_kernels_on_every_x86_64_cpu():
+    from ensemble_lib import reproducibility
+
+    if not reproducibility._X86_64:
+        pytest.skip("the NumPy and OpenBLAS settings concern x86-64 only")
+    assert os.environ["NPY_DISABLE_CPU_FEATURES"].split(",") == list(reproducibility.NUMPY_DISPATCHED_FEATURES)
+    assert os.environ["OPENBLAS_CORETYPE"] == "Prescott"
+    # The settings took effect: no AVX2 or AVX-512 loop in NumPy, Prescott kernels in OpenBLAS.
+    assert reproducibility._numpy_problems() == []
+
+
+def test_importing_numpy_first_is_refused():
+    code = "import numpy\nimport ensemble_lib\nensemble_lib.reproducible(0)\n"
+    env = {k: v for k, v in os.environ.items() if k not in ("NPY_DISABLE_CPU_FEATURES", "OPENBLAS_CORETYPE")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode != 0
+    assert "numpy was imported before ensemble_lib" in result.stderr
+    assert "OpenBLAS" in result.stderr  # names what is wrong
+
+
 @pytest.mark.parametrize("seed, error", [(-1, ValueError), (2**32, ValueError), (1.0, TypeError), (True, TypeError)])
 def test_reproducible_rejects_bad_seeds(seed, error):
     with pytest.raises(error, match="seed must be"):

@@ -13,6 +13,7 @@ re-runs every chapter with it; ``tests/test_emulated_cpu.py`` uses it for one ch
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -40,7 +41,10 @@ def write_kernelspec(python: str = sys.executable) -> Path:
     }
     kernel = FOLDER / "kernels" / KERNEL_NAME
     kernel.mkdir(parents=True, exist_ok=True)
-    (kernel / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
+    # Written aside and renamed: a run starting at the same moment never reads half a file.
+    tmp = kernel / f".kernel.json.{os.getpid()}"
+    tmp.write_text(json.dumps(spec, indent=1) + "\n")
+    os.replace(tmp, kernel / "kernel.json")
     return FOLDER
 
 
