@@ -15,7 +15,6 @@ from .checkpoints import (
     checkpoint_path,
     load_checkpoints,
     resume_from_checkpoints,
-    save_checkpoint,
     saved_epochs,
 )
 from .data import Blobs, load_blobs, one_hot
@@ -97,7 +96,6 @@ __all__ = [
     "ReplicaRun",
     "reproducible",
     "resume_from_checkpoints",
-    "save_checkpoint",
     "saved_epochs",
     "SCHEMES",
     "scores",

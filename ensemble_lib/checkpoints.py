@@ -4,19 +4,47 @@ Introduced in chapter 03 (Polyak-Ruppert averaging).
 
 A checkpoint is one Keras 3 ``.weights.h5`` file per epoch, ``epoch-0490.weights.h5`` for the
 weights at the end of epoch 490 (epochs count from 0, as Keras's callbacks do). Keras 3 stores
-the optimizer's state (momentum, step count) in the same file, so any checkpoint is also a point
+the optimizer's state (momentum, step count) in the same file, so a checkpoint is also a point
 to resume training from.
 
-Every file is written atomically: Keras writes a hidden temporary file in the same folder, which
-is renamed onto the final name only once it is complete. A run killed at any moment leaves
-either the complete file or no file (plus perhaps a hidden temporary, which the loader ignores
-and the next run removes), never a half-written checkpoint.
+A folder of checkpoints belongs to one training run, and the files on disk can be trusted:
+
+* **A record of the run.** ``manifest.json`` names the run (a random id), the callback and its
+  settings, the model's and the optimizer's signature, and every checkpoint with its role (a
+  *member*, kept for averaging or ensembling, or a *resume* point) and the SHA-256 of its bytes.
+  The loader returns only the members the manifest lists, verifies every checksum, and refuses a
+  folder holding files that are not part of its run. A new run refuses a folder that holds
+  another run's checkpoints unless told ``replace=True``.
+* **One writer.** A run holds an exclusive lock on the folder (``fcntl.flock``) while it trains:
+  a second run, in another process or in the same ``fit``, is refused at once. The lock goes
+  with the process, so a killed run never blocks the next one; a ``fit`` interrupted in a
+  notebook (Keras then never calls ``on_train_end``) hands it over to the next run of the same
+  kernel.
+* **Whole files only.** Keras writes each checkpoint into memory-backed storage; the bytes are
+  then written to a temporary file in the folder, flushed to disk, renamed onto the final name,
+  and the folder itself is flushed, before the manifest (written the same way) records them. A
+  run killed at any moment leaves complete files and a manifest that lists only complete files.
+  A full disk ends in an ``OSError`` naming the folder, with every earlier checkpoint intact
+  (libhdf5, writing to a full disk itself, would crash the process instead).
+* **Fail early.** Before the first epoch, a run checks that the folder is writable and has room
+  for the checkpoints it plans to save.
+* **Resume means resume.** :func:`resume_from_checkpoints` refuses a checkpoint that lacks the
+  optimizer state the model needs, instead of silently restarting the momentum from zero.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import hashlib
+import json
+import logging
 import os
 import re
+import shutil
+import tempfile
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import keras
@@ -26,82 +54,389 @@ from ._checks import check_int
 
 _NAME = re.compile(r"^epoch-(\d{4,})\.weights\.h5$")
 _TMP_PREFIX = ".tmp-"
+#: The record of a folder's run, beside its checkpoints.
+MANIFEST = "manifest.json"
+_LOCK = ".lock"
+_FORMAT = "ensemble_lib checkpoints 1"
+_log = logging.getLogger("ensemble_lib")
 
 
 def checkpoint_path(folder, epoch: int) -> Path:
     """Where the weights at the end of ``epoch`` are stored in ``folder`` (chapter 03)."""
     if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
         raise ValueError(f"epoch must be a non-negative int, got {epoch!r}")
-    return Path(folder) / f"epoch-{int(epoch):04d}.weights.h5"
+    return _as_folder(folder) / f"epoch-{int(epoch):04d}.weights.h5"
 
 
-def save_checkpoint(model, folder, epoch: int) -> Path:
-    """Save ``model``'s weights and optimizer state for ``epoch`` atomically; return the path (chapter 03)."""
-    final = checkpoint_path(folder, epoch)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    # Keras insists on the .weights.h5 ending, so the temporary keeps it behind a hidden prefix.
-    tmp = final.with_name(f"{_TMP_PREFIX}{os.getpid()}-{final.name}")
+def _as_folder(folder) -> Path:
+    if not isinstance(folder, (str, os.PathLike)):
+        raise TypeError(f"folder must be a path (str or pathlib.Path), got {type(folder).__name__}")
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"checkpoint folder {folder} is not a folder")
+    return folder
+
+
+def _checkpoint_files(folder: Path) -> dict[int, Path]:
+    if not folder.is_dir():
+        return {}
+    found = ((_NAME.match(p.name), p) for p in folder.iterdir())
+    return {int(m.group(1)): p for m, p in found if m}
+
+
+def _read_manifest(folder: Path) -> dict | None:
+    path = folder / MANIFEST
+    if not path.is_file():
+        return None
     try:
-        model.save_weights(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, final)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return final
+        manifest = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"checkpoint manifest {path} is damaged: {exc}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT or not isinstance(manifest.get("checkpoints"), dict):
+        raise ValueError(f"checkpoint manifest {path} is not one this library wrote ({_FORMAT!r})")
+    return manifest
+
+
+def _recorded(manifest: dict | None) -> dict[int, dict]:
+    return {int(epoch): entry for epoch, entry in (manifest or {"checkpoints": {}})["checkpoints"].items()}
 
 
 def saved_epochs(folder) -> list[int]:
-    """The epochs with a complete checkpoint in ``folder``, in increasing order (chapter 03)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    found = (_NAME.match(p.name) for p in folder.iterdir())
-    return sorted(int(m.group(1)) for m in found if m)
+    """The epochs with a complete checkpoint recorded in ``folder``, members and resume points, in
+    increasing order; ``[]`` when the folder does not exist yet (chapter 03)."""
+    return sorted(_recorded(_read_manifest(_as_folder(folder))))
 
 
-class EpochCheckpoints(keras.callbacks.Callback):
+# --- Writing --------------------------------------------------------------------------------
+
+
+def _fsync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """``data`` into ``path``: a temporary file of this process, flushed, renamed, folder flushed."""
+    tmp = path.with_name(f"{_TMP_PREFIX}{os.getpid()}-{path.name}")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        _fsync_folder(path.parent)
+    except OSError as exc:
+        raise OSError(exc.errno, f"could not write {path.name} in checkpoint folder {path.parent}: {exc.strerror or exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _staging_folder() -> str | None:
+    """Memory-backed storage for Keras to write into (``/dev/shm`` on Linux), else the default."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+
+
+def _weights_file(model) -> bytes:
+    """The bytes of ``model.save_weights(...)``, written by Keras away from the checkpoint folder."""
+    with tempfile.TemporaryDirectory(prefix="ensemble_lib-", dir=_staging_folder()) as staging:
+        path = Path(staging) / "staged.weights.h5"
+        model.save_weights(path)
+        return path.read_bytes()
+
+
+def _optimizer_signature(model) -> dict | None:
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or not optimizer.built:
+        return None
+    return {"class": type(optimizer).__name__, "variables": len(optimizer.variables)}
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+#: This process's writers, by folder: how a run tells a stale holder from a second writer.
+_HOLDERS: dict[str, _FolderWriter] = {}
+
+
+def _release_stale_holder(folder: Path) -> None:
+    """Free a folder still held by an earlier ``fit`` of this process that was interrupted."""
+    holder = _HOLDERS.get(str(folder.resolve()))
+    if holder is not None:
+        holder.release()
+
+
+class _FolderWriter:
+    """A training run's hold on its checkpoint folder: the lock, the manifest, the saves.
+
+    The callbacks drive it: :meth:`begin` at ``on_train_begin``, :meth:`start` before the first
+    epoch (when the first epoch number tells a new run from a resumed one), :meth:`save` and
+    :meth:`drop` during training, :meth:`release` at ``on_train_end``.
+    """
+
+    def __init__(self, folder: Path, settings: dict, replace: bool):
+        self.folder = folder
+        self.settings = settings
+        self.replace = replace
+        self.manifest: dict | None = None
+        self.removed: list[str] = []
+        self._descriptor: int | None = None
+        self._fit = None
+
+    def begin(self, model, fit_params, planned: int) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OSError(exc.errno, f"cannot create checkpoint folder {self.folder}: {exc.strerror or exc}") from exc
+        self._lock(fit_params)
+        try:
+            for stale in self.folder.glob(f"{_TMP_PREFIX}*"):  # the lock says: no other writer is alive
+                stale.unlink(missing_ok=True)
+            self._check_room(model, planned)
+        except BaseException:
+            self.release()
+            raise
+
+    def _lock(self, fit_params) -> None:
+        key = str(self.folder.resolve())
+        holder = _HOLDERS.get(key)
+        if holder is not None:
+            if holder._fit is fit_params:  # Keras hands every callback of one fit the same dict
+                raise ValueError(
+                    f"two callbacks of one fit write to checkpoint folder {self.folder}; they would "
+                    "delete each other's files: give each callback a folder of its own"
+                )
+            holder.release()  # an earlier fit, interrupted before on_train_end
+        path = self.folder / _LOCK
+        try:
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OSError(exc.errno, f"checkpoint folder {self.folder} is not writable: {exc.strerror or exc}") from exc
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "unknown"
+            os.close(descriptor)
+            raise RuntimeError(
+                f"checkpoint folder {self.folder} is in use by another training run (process {owner}): "
+                "wait for it to finish, or give this run another folder"
+            ) from None
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        self._descriptor, self._fit = descriptor, fit_params
+        _HOLDERS[key] = self
+
+    def _check_room(self, model, planned: int) -> None:
+        probe = self.folder / f"{_TMP_PREFIX}{os.getpid()}-probe"
+        try:
+            probe.write_bytes(b"probe")
+        except OSError as exc:
+            raise OSError(exc.errno, f"checkpoint folder {self.folder} is not writable: {exc.strerror or exc}") from exc
+        finally:
+            probe.unlink(missing_ok=True)
+        # One file now, without the optimizer's slots if they are not built yet: count it twice.
+        need = 2 * len(_weights_file(model)) * (planned + 1) + 2**20
+        free = shutil.disk_usage(self.folder).free
+        if free < need:
+            raise OSError(
+                errno.ENOSPC,
+                f"checkpoint folder {self.folder} has {free} bytes free; the {planned} checkpoints this "
+                f"run plans need about {need}",
+            )
+
+    def start(self, first_epoch: int) -> None:
+        manifest = _read_manifest(self.folder)
+        files = _checkpoint_files(self.folder)
+        if first_epoch == 0:
+            if files or _recorded(manifest):
+                self._replace_earlier_run(manifest, files)
+            self.manifest = {
+                "format": _FORMAT,
+                "run": uuid.uuid4().hex,
+                "settings": self.settings,
+                "checkpoints": {},
+            }
+            self._write_manifest()
+            return
+        if manifest is None:
+            raise ValueError(
+                f"fit starts at epoch {first_epoch}, but checkpoint folder {self.folder} holds no run to "
+                "resume: start at epoch 0, or resume in the folder the run wrote"
+            )
+        if manifest["settings"] != self.settings:
+            raise ValueError(
+                f"checkpoint folder {self.folder} was written with {manifest['settings']}; this run has "
+                f"{self.settings}: resume with the same model, optimizer and callback settings"
+            )
+        recorded = _recorded(manifest)
+        newest = max(recorded, default=None)
+        if newest != first_epoch - 1:
+            raise ValueError(
+                f"fit resumes at epoch {first_epoch}, but the newest checkpoint in {self.folder} is "
+                f"epoch {newest}: pass initial_epoch=el.resume_from_checkpoints(model, folder)"
+            )
+        for epoch, path in files.items():  # saved, then interrupted before the manifest listed it
+            if epoch not in recorded:
+                path.unlink(missing_ok=True)
+        self.manifest = manifest
+
+    def _replace_earlier_run(self, manifest, files) -> None:
+        epochs = sorted(files)
+        described = f"epochs {epochs[0]} to {epochs[-1]}" if epochs else "no complete checkpoint"
+        if not self.replace:
+            raise FileExistsError(
+                f"checkpoint folder {self.folder} holds {len(epochs)} checkpoints of an earlier run "
+                f"({described}): pass replace=True to remove them, or resume that run"
+            )
+        (self.folder / MANIFEST).unlink(missing_ok=True)  # first: the folder no longer claims a run
+        for path in files.values():
+            path.unlink(missing_ok=True)
+        _fsync_folder(self.folder)
+        self.removed = sorted(p.name for p in files.values())
+        _log.info("checkpoint folder %s: removed %d checkpoints of an earlier run (%s)", self.folder, len(epochs), described)
+
+    def _write_manifest(self) -> None:
+        _write_atomically(self.folder / MANIFEST, (json.dumps(self.manifest, indent=1, sort_keys=True) + "\n").encode())
+
+    def save(self, model, epoch: int, kind: str) -> None:
+        data = _weights_file(model)
+        path = checkpoint_path(self.folder, epoch)
+        _write_atomically(path, data)
+        entries = self.manifest["checkpoints"]
+        entries[str(epoch)] = {
+            "file": path.name,
+            "kind": kind,
+            "bytes": len(data),
+            "sha256": _sha256(data),
+            "optimizer": _optimizer_signature(model),
+        }
+        try:
+            self._write_manifest()
+        except OSError:
+            del entries[str(epoch)]  # the file stays unlisted; a resume removes it
+            raise
+
+    def drop(self, epoch: int) -> None:
+        entry = self.manifest["checkpoints"].pop(str(epoch))
+        self._write_manifest()  # first: the manifest never lists a missing file
+        (self.folder / entry["file"]).unlink(missing_ok=True)
+
+    def recorded(self) -> dict[int, dict]:
+        return _recorded(self.manifest)
+
+    def release(self) -> None:
+        if self._descriptor is not None:
+            os.close(self._descriptor)  # closing the file releases the lock
+            self._descriptor = None
+        key = str(self.folder.resolve())
+        if _HOLDERS.get(key) is self:
+            del _HOLDERS[key]
+
+
+def _model_settings(model) -> dict:
+    return {
+        "model": model.name,
+        "weights": [list(w.shape) for w in model.weights],
+        "optimizer": type(model.optimizer).__name__ if getattr(model, "optimizer", None) is not None else None,
+    }
+
+
+class _WritesCheckpoints:
+    """What the checkpoint-writing callbacks share: the folder's lock, manifest and saves.
+
+    :class:`EpochCheckpoints` and :class:`~ensemble_lib.schedules.SnapshotEnsemble` call these
+    from their Keras hooks; they differ only in which epochs they save.
+    """
+
+    def _init_checkpoints(self, folder, replace) -> None:
+        if not isinstance(replace, bool):
+            raise TypeError(f"replace must be True or False, got {replace!r}")
+        self.folder = _as_folder(folder)
+        self.replace = replace
+        self.saved: list[int] = []
+        self.removed: list[str] = []
+        self._writer: _FolderWriter | None = None
+        self._started = False
+
+    def _begin_checkpoints(self, settings: dict, planned: int) -> None:
+        """At ``on_train_begin``: lock the folder, check it is writable and has room."""
+        self.saved, self._started = [], False
+        settings = {"callback": type(self).__name__, **settings, **_model_settings(self.model)}
+        self._writer = _FolderWriter(self.folder, settings, self.replace)
+        self._writer.begin(self.model, self.params, planned)
+
+    def _start_checkpoints(self, epoch: int) -> None:
+        """At the first ``on_epoch_begin``: a new run from epoch 0, or the resumption of this folder's run."""
+        if not self._started:
+            self._writer.start(epoch)
+            self.removed = self._writer.removed
+            self._started = True
+            self._prune(epoch - 1)
+
+    def _save_checkpoint(self, epoch: int, kind: str = "member") -> None:
+        self._writer.save(self.model, epoch, kind)
+        if kind == "member":
+            self.saved.append(epoch)
+        self._prune(epoch)
+
+    def _prune(self, newest: int) -> None:
+        # Resume points older than the newest checkpoint are never needed again.
+        for epoch, entry in sorted(self._writer.recorded().items()):
+            if entry["kind"] == "resume" and epoch < newest:
+                self._writer.drop(epoch)
+
+    def _end_checkpoints(self) -> None:
+        if self._writer is not None:
+            self._writer.release()
+
+
+class EpochCheckpoints(_WritesCheckpoints, keras.callbacks.Callback):
     """Save the weights at the end of chosen epochs to ``folder``, during an ordinary ``fit`` (chapter 03).
 
     Give exactly one of
 
     * ``last=K``: the last ``K`` epochs of the run (with ``epochs=500``, ``last=10`` saves epochs
       490 to 499), read from ``fit``'s own ``epochs`` when training begins;
-    * ``window=(start, stop)``: every epoch ``start <= epoch < stop``.
+    * ``window=(start, stop)`` (or ``range(start, stop)``): every epoch ``start <= epoch < stop``.
 
     ``resume_every=N`` additionally keeps the newest checkpoint of every ``N``-th epoch outside
     the window, so that a killed run can be resumed (:func:`resume_from_checkpoints`) from at most
-    ``N`` epochs back. Stale temporaries of a killed run are removed when training begins.
+    ``N`` epochs back; resume points are never loaded as members.
+
+    A new run (``fit`` from epoch 0) refuses a folder that holds another run's checkpoints,
+    unless ``replace=True``: then it removes them (listed in ``removed``, and logged at INFO
+    level on the ``ensemble_lib`` logger). A resumed run continues its own folder.
     """
 
-    def __init__(self, folder, *, last: int | None = None, window=None, resume_every: int | None = None):
+    def __init__(self, folder, *, last: int | None = None, window=None, resume_every: int | None = None, replace: bool = False):
         super().__init__()
+        self._init_checkpoints(folder, replace)
         if (last is None) == (window is None):
             raise ValueError("give exactly one of last=K or window=(start, stop)")
         if last is not None:
             last = check_int(last, "last", minimum=1)
         if window is not None:
             if isinstance(window, range):
+                if window.step != 1:
+                    raise ValueError(f"window must be a range of consecutive epochs (step 1), got {window!r}")
                 window = (window.start, window.stop)
             if not (
                 isinstance(window, (tuple, list))
                 and len(window) == 2
-                and all(isinstance(v, int) and not isinstance(v, bool) for v in window)
+                and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in window)
                 and 0 <= window[0] < window[1]
             ):
                 raise ValueError(f"window must be (start, stop) with 0 <= start < stop, got {window!r}")
-            window = tuple(window)
+            window = (int(window[0]), int(window[1]))
         if resume_every is not None:
             resume_every = check_int(resume_every, "resume_every", minimum=1)
-        self.folder = Path(folder)
         self.last = last
         self.window = window
         self.resume_every = resume_every
-        self.saved: list[int] = []
-
-    def _in_window(self, epoch: int) -> bool:
-        return self._start <= epoch < self._stop
 
     def on_train_begin(self, logs=None):
         if self.window is not None:
@@ -111,36 +446,84 @@ class EpochCheckpoints(keras.callbacks.Callback):
             if not total:
                 raise ValueError("EpochCheckpoints(last=K) needs fit(..., epochs=N) to know where the run ends")
             self._start, self._stop = max(0, total - self.last), total
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for stale in self.folder.glob(f"{_TMP_PREFIX}*"):
-            stale.unlink()
+        planned = self._stop - self._start + (1 if self.resume_every else 0)
+        self._begin_checkpoints({"window": [self._start, self._stop], "resume_every": self.resume_every}, planned)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start_checkpoints(epoch)
 
     def on_epoch_end(self, epoch, logs=None):
-        in_window = self._in_window(epoch)
-        if not in_window and not (self.resume_every and (epoch + 1) % self.resume_every == 0):
-            return
-        save_checkpoint(self.model, self.folder, epoch)
-        if in_window:
-            self.saved.append(epoch)
-        # Outside the window only the newest checkpoint is worth keeping (as a resume point). Inside
-        # it, older resume points were already removed when the window began: no need to look.
-        if in_window and epoch != self._start:
-            return
-        for old in saved_epochs(self.folder):
-            if old < epoch and not self._in_window(old):
-                checkpoint_path(self.folder, old).unlink(missing_ok=True)
+        if self._start <= epoch < self._stop:
+            self._save_checkpoint(epoch, "member")
+        elif self.resume_every and (epoch + 1) % self.resume_every == 0:
+            self._save_checkpoint(epoch, "resume")
+
+    def on_train_end(self, logs=None):
+        self._end_checkpoints()
 
 
-def _check_folder(folder) -> tuple[Path, list[int]]:
-    folder = Path(folder)
+# --- Reading --------------------------------------------------------------------------------
+
+
+def _existing_folder(folder) -> Path:
+    folder = _as_folder(folder)
     if not folder.exists():
         raise FileNotFoundError(f"checkpoint folder {folder} does not exist")
-    if not folder.is_dir():
-        raise NotADirectoryError(f"checkpoint folder {folder} is not a folder")
-    epochs = saved_epochs(folder)
-    if not epochs:
-        raise ValueError(f"checkpoint folder {folder} holds no epoch-NNNN.weights.h5 file")
-    return folder, epochs
+    return folder
+
+
+@contextmanager
+def _reading(folder: Path):
+    """Read ``folder`` while no run writes to it (a shared lock on the folder's lock file)."""
+    _release_stale_holder(folder)
+    path = folder / _LOCK
+    if not path.exists():
+        yield
+        return
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise RuntimeError(
+                f"checkpoint folder {folder} is being written by a training run (process {owner}): "
+                "read it when that run has finished"
+            ) from None
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def _run_of(folder: Path, strangers_allowed: bool = False) -> dict[int, dict]:
+    """The folder's recorded checkpoints; refuses files that are not part of the run, unless
+    ``strangers_allowed`` (a resume, which removes them)."""
+    manifest = _read_manifest(folder)
+    files = _checkpoint_files(folder)
+    recorded = _recorded(manifest)
+    if manifest is None and files:
+        raise ValueError(
+            f"checkpoint folder {folder} has checkpoint files but no {MANIFEST}: they were not written "
+            "by this library's callbacks, so nothing says they belong to one run"
+        )
+    strangers = sorted(files[e].name for e in set(files) - set(recorded))
+    if strangers and not (strangers_allowed and manifest is not None):
+        raise ValueError(
+            f"checkpoint folder {folder} holds files that are not part of its run ({', '.join(strangers[:5])}): "
+            "an interrupted run left them; resume that run (it removes them) or start over with replace=True"
+        )
+    return recorded
+
+
+def _verified(folder: Path, entry: dict) -> Path:
+    path = folder / entry["file"]
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ValueError(f"checkpoint {path} is listed in {MANIFEST} but missing") from None
+    if _sha256(data) != entry["sha256"]:
+        raise ValueError(f"checkpoint {path} is damaged: its SHA-256 differs from the one recorded when it was saved")
+    return path
 
 
 def _load_into(model, path: Path) -> None:
@@ -150,43 +533,77 @@ def _load_into(model, path: Path) -> None:
         raise ValueError(f"checkpoint {path} cannot be loaded into this model: {exc}") from exc
 
 
+def _check_epochs(epochs) -> list[int]:
+    if isinstance(epochs, (str, bytes)) or not hasattr(epochs, "__iter__"):
+        raise TypeError(f"epochs must be a sequence of ints, got {type(epochs).__name__}")
+    return sorted({check_int(e, "epochs[...]", minimum=0) for e in epochs})
+
+
 def load_checkpoints(folder, like, epochs=None) -> list[tuple[int, list[np.ndarray]]]:
     """The saved members, most recent first: a list of ``(epoch, weights)`` (chapter 03).
 
     ``like`` is a model of the architecture that saved them (its own weights are left alone: a
     clone is loaded). ``epochs`` restricts the result to those epochs. ``weights`` is the list
-    of arrays ``model.get_weights()`` returns. A corrupt file, or one saved by another
-    architecture, raises ``ValueError`` naming the file.
+    of arrays ``model.get_weights()`` returns. Resume points are not members. Every file's
+    SHA-256 is checked against the manifest; a damaged, missing or foreign file, or one saved by
+    another architecture, raises ``ValueError`` naming it.
     """
-    folder, available = _check_folder(folder)
-    if epochs is not None:
-        wanted = sorted(set(int(e) for e in epochs))
-        missing = [e for e in wanted if e not in available]
-        if missing:
-            raise ValueError(f"checkpoint folder {folder} has no checkpoint for epochs {missing}")
-        available = wanted
-    holder = keras.models.clone_model(like)
-    members = []
-    for epoch in sorted(available, reverse=True):
-        path = checkpoint_path(folder, epoch)
-        _load_into(holder, path)
-        members.append((epoch, [np.array(w) for w in holder.get_weights()]))
-    return members
+    if not isinstance(like, keras.Model):
+        raise TypeError(f"like must be a Keras model of the architecture that saved the checkpoints, got {type(like).__name__}")
+    folder = _existing_folder(folder)
+    wanted = None if epochs is None else _check_epochs(epochs)
+    with _reading(folder):
+        members = {e: entry for e, entry in _run_of(folder).items() if entry["kind"] == "member"}
+        if not members:
+            raise ValueError(f"checkpoint folder {folder} holds no saved member checkpoint")
+        if wanted is not None:
+            missing = [e for e in wanted if e not in members]
+            if missing:
+                raise ValueError(f"checkpoint folder {folder} has no checkpoint for epochs {missing}")
+            members = {e: members[e] for e in wanted}
+        holder = keras.models.clone_model(like)
+        loaded = []
+        for epoch in sorted(members, reverse=True):
+            _load_into(holder, _verified(folder, members[epoch]))
+            loaded.append((epoch, [np.array(w) for w in holder.get_weights()]))
+    return loaded
 
 
 def resume_from_checkpoints(model, folder) -> int:
     """Restore ``model`` (compiled, same architecture) from the newest checkpoint in ``folder``.
 
     Returns the epoch to continue from, for ``fit(..., initial_epoch=...)`` and
-    ``training_dataset(..., first_epoch=...)``: 0 if the folder is missing or empty (a fresh
-    start), otherwise one past the newest saved epoch. Weights and optimizer state are both
-    restored, so the resumed run continues exactly where the saved one stood (chapter 03).
+    ``training_dataset(..., first_epoch=...)``: 0 if the folder is missing or holds no run (a
+    fresh start), otherwise one past the newest saved epoch. Weights and optimizer state are both
+    restored, so the resumed run continues exactly where the saved one stood (chapter 03). A
+    checkpoint without the optimizer state this model's optimizer needs is refused, naming what
+    is missing.
     """
-    epochs = saved_epochs(folder)
-    if not epochs:
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a Keras model, got {type(model).__name__}")
+    folder = _as_folder(folder)
+    if not folder.exists():
         return 0
-    if getattr(model, "optimizer", None) is None:
-        raise ValueError("model must be compiled before resuming, so that its optimizer state can be restored")
-    model.optimizer.build(model.trainable_variables)
-    _load_into(model, checkpoint_path(folder, epochs[-1]))
-    return epochs[-1] + 1
+    with _reading(folder):
+        recorded = _run_of(folder, strangers_allowed=True)
+        if not recorded:
+            return 0
+        if getattr(model, "optimizer", None) is None:
+            raise ValueError("model must be compiled before resuming, so that its optimizer state can be restored")
+        newest = max(recorded)
+        path = _verified(folder, recorded[newest])
+        model.optimizer.build(model.trainable_variables)
+        saved, needed = recorded[newest]["optimizer"], _optimizer_signature(model)
+        if saved is None:
+            raise ValueError(
+                f"checkpoint {path} holds no optimizer state (it was saved before the optimizer was "
+                f"built): resuming would restart {needed['class']}'s momentum from zero"
+            )
+        if saved != needed:
+            raise ValueError(
+                f"checkpoint {path} holds the state of {saved['class']} ({saved['variables']} variables); this "
+                f"model's optimizer is {needed['class']} ({needed['variables']} variables): compile the model "
+                "as the run was compiled"
+            )
+        _load_into(model, path)
+    return newest + 1

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 from ._checks import check_int, check_positive
-from .checkpoints import save_checkpoint
+from .checkpoints import _WritesCheckpoints
 
 
 def _check_cycles(n_epochs, n_cycles) -> tuple[int, int]:
@@ -157,24 +157,36 @@ class CosineAnnealing(keras.callbacks.Callback):
             logs["learning_rate"] = self._epoch_rate
 
 
-class SnapshotEnsemble(CosineAnnealing):
+class SnapshotEnsemble(_WritesCheckpoints, CosineAnnealing):
     """Cosine annealing plus a snapshot at the end of every cycle (chapter 05).
 
     The schedule of :class:`CosineAnnealing`; in addition, at the end of each epoch with
-    ``(epoch + 1) % epochs_per_cycle == 0`` the weights are saved to ``folder`` with
-    :func:`~ensemble_lib.checkpoints.save_checkpoint` (atomically, as ``epoch-NNNN.weights.h5``),
-    the same files :func:`~ensemble_lib.checkpoints.load_checkpoints` reads. ``saved`` lists
-    the epochs saved.
+    ``(epoch + 1) % epochs_per_cycle == 0`` the weights are saved to ``folder`` as
+    ``epoch-NNNN.weights.h5``, with the same guarantees as
+    :class:`~ensemble_lib.checkpoints.EpochCheckpoints` (one run per folder, locked while it
+    trains, checksummed, ``replace=True`` to start over in a folder an earlier run used); the
+    files :func:`~ensemble_lib.checkpoints.load_checkpoints` reads. ``saved`` lists the epochs saved.
     """
 
-    def __init__(self, folder, n_epochs: int, n_cycles: int, lr_max: float, per: str = "epoch"):
+    def __init__(self, folder, n_epochs: int, n_cycles: int, lr_max: float, per: str = "epoch", replace: bool = False):
         super().__init__(n_epochs, n_cycles, lr_max, per=per)
-        self.folder = folder
+        self._init_checkpoints(folder, replace)
         self.snapshot_epochs = cycle_ends(n_epochs, n_cycles)
-        self.saved: list[int] = []
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        settings = {"snapshots": self.snapshot_epochs, "lr_max": self.lr_max, "per": self.per}
+        self._begin_checkpoints(settings, planned=len(self.snapshot_epochs))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start_checkpoints(epoch)
+        super().on_epoch_begin(epoch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
         super().on_epoch_end(epoch, logs)
         if epoch in self.snapshot_epochs:
-            save_checkpoint(self.model, self.folder, epoch)
-            self.saved.append(epoch)
+            self._save_checkpoint(epoch, "member")
+
+    def on_train_end(self, logs=None):
+        super().on_train_end(logs)
+        self._end_checkpoints()
