@@ -35,7 +35,6 @@
 # %% tags=["hide-input"]
 import ensemble_lib as el  # first: it fixes TensorFlow's numeric path
 
-import shutil
 from pathlib import Path
 
 import keras
@@ -122,9 +121,15 @@ plt.show()
 #
 # Each file is written under a hidden temporary name and renamed only once complete, so a run
 # killed in the middle of a write leaves the previous files intact and no half-written
-# checkpoint. The tests of this book kill a training process at random moments, check that no
-# damaged checkpoint is ever left, resume it with `el.resume_from_checkpoints`, and check that
-# the resumed run saves exactly the checkpoints of an uninterrupted one.
+# checkpoint. The folder also keeps a record of its run (`manifest.json`: which files belong to
+# it, each with a checksum of its bytes) and is locked while the run trains, so a second run
+# started on the same folder is refused instead of mixing its checkpoints with ours, and the
+# loader refuses a file that is not part of the run or whose bytes have changed. A new run
+# refuses a folder holding an earlier run's checkpoints unless told `replace=True`, as this
+# chapter does so that re-running it starts over. The tests of this book kill a training process
+# at random moments, check that no damaged checkpoint is ever left, resume it with
+# `el.resume_from_checkpoints`, and check that the resumed run saves exactly the checkpoints of
+# an uninterrupted one.
 #
 # The run itself is the baseline of {ref}`ch-baseline`: same model, same seed, same SGD with
 # momentum, same batches. The original switched this run to Adam while its baseline used SGD,
@@ -136,11 +141,10 @@ plt.show()
 problem = el.load_blobs()
 y_train = el.one_hot(problem.y_train)
 folder = Path("checkpoints") / "03_polyak"
-shutil.rmtree(folder, ignore_errors=True)  # every execution starts a fresh run
 
 # The compile call of chapter 02: SGD, learning rate 0.01, momentum 0.9.
 model = el.compile_sgd(el.build_mlp(hidden_units=25, seed=SEED))
-checkpoints = el.EpochCheckpoints(folder, last=250)
+checkpoints = el.EpochCheckpoints(folder, last=250, replace=True)
 model.fit(
     el.training_dataset(problem.x_train, y_train, seed=SEED),
     epochs=500,
@@ -149,7 +153,7 @@ model.fit(
     verbose=0,
     callbacks=[checkpoints, el.TrainingProgress("training")],
 )
-files = sorted(folder.iterdir())
+files = sorted(folder.glob("epoch-*.weights.h5"))
 first, final = checkpoints.saved[0], checkpoints.saved[-1]
 print(f"{len(files)} checkpoints saved, epochs {first} to {final}")
 for f in files[:2] + files[-2:]:

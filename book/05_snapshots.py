@@ -38,7 +38,6 @@
 # %% tags=["hide-input"]
 import ensemble_lib as el  # first: it fixes TensorFlow's numeric path
 
-import shutil
 from pathlib import Path
 
 import keras
@@ -78,10 +77,10 @@ bayes_test = bayes.accuracy(problem.x_test, problem.y_test)
 
 def snapshot_run(folder, n_cycles=10, lr_max=0.01, n_epochs=500):
     """Train the 50-unit MLP with a snapshot at the end of every cycle."""
-    shutil.rmtree(folder, ignore_errors=True)  # a fresh run every time
     # SGD with momentum 0.9, as in chapter 02
     model = el.compile_sgd(el.build_mlp(hidden_units=50, seed=SEED))
-    snapshots = el.SnapshotEnsemble(folder, n_epochs, n_cycles, lr_max)
+    # replace=True: a re-run of the chapter replaces the snapshots of its previous run
+    snapshots = el.SnapshotEnsemble(folder, n_epochs, n_cycles, lr_max, replace=True)
     model.fit(
         el.training_dataset(problem.x_train, y_train, seed=SEED),
         epochs=n_epochs, steps_per_epoch=4, shuffle=False, verbose=0,
@@ -317,7 +316,6 @@ def study(n_cycles, lr_max):
     folder_k = Path("checkpoints") / f"05_cycles{n_cycles}_lr{lr_max}"
     net, _ = snapshot_run(folder_k, n_cycles=n_cycles, lr_max=lr_max)
     loaded_k = el.load_checkpoints(folder_k, like=net)
-    shutil.rmtree(folder_k)
     return summary([el.model_with_weights(net, w) for _, w in loaded_k])
 
 
