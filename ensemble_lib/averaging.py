@@ -9,7 +9,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from ._checks import check_int, check_positive
+from ._checks import check_int, check_numeric_array, check_positive
 
 SCHEMES = ("equal", "linear", "exponential")
 
@@ -20,6 +20,8 @@ def member_weights(n: int, scheme: str, alpha: float = 2.0) -> np.ndarray:
     * ``"equal"``: every member ``1/n``;
     * ``"linear"``: proportional to ``(n - i + 1) / n`` for member ``i``: n/n, (n-1)/n, ..., 1/n;
     * ``"exponential"``: proportional to ``exp(-i / alpha)``; a smaller ``alpha`` forgets faster.
+      (Computed as ``exp(-(i - 1) / alpha)``, the same shares after normalising, so that a small
+      ``alpha`` gives member 1 everything instead of 0 / 0.)
     """
     n = check_int(n, "n", minimum=1)
     if scheme not in SCHEMES:
@@ -31,16 +33,30 @@ def member_weights(n: int, scheme: str, alpha: float = 2.0) -> np.ndarray:
     elif scheme == "linear":
         raw = (n - i + 1) / n
     else:
-        raw = np.exp(-i / alpha)
+        raw = np.exp(-(i - 1) / alpha)
     return raw / raw.sum()
 
 
 def _as_weight_list(member, index: int) -> list[np.ndarray]:
     if isinstance(member, keras.Model):
-        return [np.asarray(w) for w in member.get_weights()]
-    if isinstance(member, (list, tuple)) and all(hasattr(w, "shape") for w in member):
-        return [np.asarray(w) for w in member]
-    raise TypeError(f"members[{index}] must be a Keras model or a list of weight arrays, got {type(member).__name__}")
+        if member.non_trainable_weights:
+            names = ", ".join(sorted({w.path.split("/")[0] for w in member.non_trainable_weights}))
+            raise ValueError(
+                f"members[{index}] has non-trainable variables ({names}), such as BatchNormalization's "
+                "moving mean and variance: an average of those is not the statistics of the averaged "
+                "model. Average the trainable weights and recompute the statistics with a pass over "
+                "the training data"
+            )
+        arrays = [np.asarray(w) for w in member.get_weights()]
+    elif isinstance(member, (list, tuple)) and all(hasattr(w, "shape") for w in member):
+        arrays = [np.asarray(w) for w in member]
+    else:
+        raise TypeError(f"members[{index}] must be a Keras model or a list of weight arrays, got {type(member).__name__}")
+    for j, array in enumerate(arrays):
+        if array.dtype.kind != "f":
+            raise TypeError(f"members[{index}] weight array {j} must hold floating-point numbers, got {array.dtype}")
+        check_numeric_array(array, f"members[{index}] weight array {j}")
+    return arrays
 
 
 def average_weights(members, weights) -> list[np.ndarray]:
@@ -65,11 +81,9 @@ def average_weights(members, weights) -> list[np.ndarray]:
         for j, (a, b) in enumerate(zip(reference, other)):
             if a.shape != b.shape:
                 raise ValueError(f"members[{i}] weight array {j} has shape {b.shape}, members[0] has {a.shape}")
-    w = np.asarray(weights, dtype=np.float64)
+    w = check_numeric_array(weights, "weights").astype(np.float64)
     if w.ndim != 1 or len(w) != len(lists):
         raise ValueError(f"weights must hold one number per member ({len(lists)}), got shape {w.shape}")
-    if not np.all(np.isfinite(w)):
-        raise ValueError("weights must be finite (no NaN or infinity)")
     if np.any(w < 0):
         raise ValueError("weights must not be negative")
     if w.sum() == 0:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_int, check_labels, check_numeric_array, check_real
+
 
 def _as_points(x, n_features: int, name: str = "x") -> np.ndarray:
-    arr = np.asarray(x, dtype=np.float64)
+    arr = check_numeric_array(x, name).astype(np.float64)
     if arr.ndim != 2 or arr.shape[1] != n_features:
         raise ValueError(f"{name} must have shape (n_points, {n_features}), got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (no NaN or infinity)")
     return arr
 
 
@@ -31,15 +31,10 @@ class BayesClassifier:
     """
 
     def __init__(self, centers, cluster_std: float, priors=None):
-        centers = np.asarray(centers, dtype=np.float64)
+        centers = check_numeric_array(centers, "centers").astype(np.float64)
         if centers.ndim != 2 or centers.shape[0] < 1 or centers.shape[1] < 1:
             raise ValueError(f"centers must have shape (n_classes, n_features), got {centers.shape}")
-        if not np.all(np.isfinite(centers)):
-            raise ValueError("centers must be finite (no NaN or infinity)")
-        if isinstance(cluster_std, bool) or not isinstance(cluster_std, (int, float, np.floating)):
-            raise TypeError(f"cluster_std must be a number, got {type(cluster_std).__name__}")
-        if not (np.isfinite(cluster_std) and cluster_std > 0):
-            raise ValueError(f"cluster_std must be positive and finite, got {cluster_std}")
+        cluster_std = check_real(cluster_std, "cluster_std", low=0, high=None, open_interval=True)
         n_classes = centers.shape[0]
         if priors is None:
             priors = np.full(n_classes, 1.0 / n_classes)
@@ -77,10 +72,11 @@ class BayesClassifier:
 
     def accuracy(self, x, y) -> float:
         """Fraction of the points ``x`` whose integer label ``y`` the rule predicts."""
-        y = np.asarray(y)
-        if y.shape != (np.shape(x)[0],):
-            raise ValueError(f"y must hold one integer label per point of x, got shape {y.shape}")
-        return float(np.mean(self.predict(x) == y))
+        x = _as_points(x, self.centers.shape[1])
+        labels = check_labels(y, "y", n_points=len(x), n_classes=len(self.centers))
+        if np.ndim(y) != 1:
+            raise ValueError(f"y must hold one integer label per point of x, got shape {np.shape(y)}")
+        return float(np.mean(self.predict(x) == labels))
 
     def expected_accuracy(self, grid_points: int = 1601, reach: float = 8.0) -> float:
         """The accuracy the rule reaches on average over fresh data: ``integral of max_k prior_k p_k(x)``.
@@ -91,12 +87,8 @@ class BayesClassifier:
         """
         if self.centers.shape[1] != 2:
             raise ValueError("expected_accuracy is implemented for two features only")
-        if isinstance(grid_points, bool) or not isinstance(grid_points, (int, np.integer)):
-            raise TypeError(f"grid_points must be an int, got {type(grid_points).__name__}")
-        if grid_points < 100:
-            raise ValueError(f"grid_points must be at least 100, got {grid_points}")
-        if not (np.isfinite(reach) and reach >= 4):
-            raise ValueError(f"reach must be at least 4 standard deviations, got {reach}")
+        grid_points = check_int(grid_points, "grid_points", minimum=100)
+        reach = check_real(reach, "reach (standard deviations)", low=4)
         s = self.cluster_std
         lo = self.centers.min(axis=0) - reach * s
         hi = self.centers.max(axis=0) + reach * s

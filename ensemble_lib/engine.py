@@ -33,11 +33,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import tensorflow as tf
 
-from ._checks import check_int, check_positive
+from ._checks import check_int, check_labels, check_numeric_array, check_positive, check_real
 from .exact import exact_softmax
 from .models import initial_weights
 from .data import one_hot
-from .training import _check_xy, _labels, epoch_order, steps_per_epoch
+from .training import _check_x, _check_xy, epoch_order, steps_per_epoch
 
 
 def _check_seeds(seeds) -> np.ndarray:
@@ -136,7 +136,7 @@ class ReplicaRun:
         ``model.set_weights``."""
         index = check_int(index, "index")
         if not -len(self) <= index < len(self):
-            raise IndexError(f"index must address one of the {len(self)} replicas, got {index}")
+            raise ValueError(f"index must address one of the {len(self)} replicas, got {index}")
         return [w[index] for w in (self.weights if weights is None else weights)]
 
     def subset(self, index) -> ReplicaRun:
@@ -155,9 +155,10 @@ class ReplicaRun:
 
     def members(self, epochs) -> list[list[np.ndarray]]:
         """The kept weights of ``epochs`` (in the order given), for averaging or ensembling."""
+        epochs = [check_int(e, "epochs[...]") for e in epochs]
         missing = [e for e in epochs if e not in self.kept]
         if missing:
-            raise KeyError(f"epochs {missing} were not kept; kept are {sorted(self.kept)[:5]}...")
+            raise ValueError(f"epochs {missing} were not kept; kept are {sorted(self.kept)[:5]}...")
         return [self.kept[e] for e in epochs]
 
 
@@ -231,21 +232,20 @@ def train_replicas(
     """
     x, y = _check_xy(x, y, "train_replicas")
     n_points, n_features = x.shape
-    targets = np.asarray(one_hot(y) if y.ndim == 1 else y, dtype=np.float32)
+    labels = check_labels(y, "train_replicas: y", n_points=n_points)
+    targets = np.asarray(one_hot(labels) if y.ndim == 1 else y, dtype=np.float32)
     n_classes = targets.shape[1]
     seeds = _check_seeds(seeds)
     hidden_units = check_int(hidden_units, "hidden_units", minimum=1)
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
-    momentum = float(momentum)
+    momentum = check_real(momentum, "momentum")
     if not 0 <= momentum < 1:
         raise ValueError(f"momentum must be in [0, 1), got {momentum}")
     keep = sorted({check_int(e, "keep[...]") for e in keep})
     if keep and not 0 <= keep[0] <= keep[-1] < epochs:
         raise ValueError(f"keep must list epochs in [0, {epochs - 1}], got {keep[0]}..{keep[-1]}")
-    ema_momenta = [float(m) for m in ema_momenta]
-    if any(not 0 < m < 1 for m in ema_momenta):
-        raise ValueError(f"ema_momenta must each lie in (0, 1), got {ema_momenta}")
+    ema_momenta = [check_real(m, "ema_momenta[...]", 0, 1, open_interval=True) for m in ema_momenta]
     steps = steps_per_epoch(n_points, batch_size)
     n_real = len(seeds)
     # A lone replica would take TensorFlow's single-matrix path, which rounds differently from
@@ -285,7 +285,7 @@ def train_replicas(
 def _check_stacked(weights) -> list[tf.Tensor]:
     if not isinstance(weights, (list, tuple)) or len(weights) != 4:
         raise TypeError("weights must be a list of four stacked arrays (a ReplicaRun's weights)")
-    arrays = [np.asarray(w, dtype=np.float32) for w in weights]
+    arrays = [check_numeric_array(w, f"weights[{j}]").astype(np.float32) for j, w in enumerate(weights)]
     n = arrays[0].shape[0]
     expected_ndim = (3, 2, 3, 2)
     for j, (a, ndim) in enumerate(zip(arrays, expected_ndim)):
@@ -297,8 +297,8 @@ def _check_stacked(weights) -> list[tf.Tensor]:
 def replica_probabilities(weights, x) -> np.ndarray:
     """Every replica's softmax outputs on ``x``: shape (replicas, points, classes) (chapter 06)."""
     stacked = _check_stacked(weights)
-    x = np.asarray(x, dtype=np.float32)
-    if x.ndim != 2 or x.shape[1] != stacked[0].shape[1]:
+    x = _check_x(x, "replica_probabilities")
+    if x.shape[1] != stacked[0].shape[1]:
         raise ValueError(f"x must be a 2-D array with {stacked[0].shape[1]} columns, got shape {x.shape}")
     return _probabilities(stacked, tf.constant(x)).numpy()
 
@@ -312,12 +312,12 @@ def _probabilities(stacked, x):
 def scores(probabilities, y) -> tuple[np.ndarray, np.ndarray]:
     """Accuracy and log-loss of each row of ``probabilities`` (replicas, points, classes) against
     ``y`` (chapter 06). Log-loss in nats, probabilities clipped at 1e-7 as in ``log_loss``."""
-    p = np.asarray(probabilities, dtype=np.float64)
+    p = check_numeric_array(probabilities, "probabilities").astype(np.float64)
     if p.ndim != 3:
         raise ValueError(f"probabilities must have shape (replicas, points, classes), got {p.shape}")
-    labels = _labels(y)
-    if labels.ndim != 1 or len(labels) != p.shape[1]:
-        raise ValueError(f"y must hold one label (or one-hot row) per point ({p.shape[1]}), got shape {np.shape(y)}")
+    if np.any(p < 0) or np.any(p > 1):
+        raise ValueError("probabilities must lie in [0, 1]")
+    labels = check_labels(y, "scores: y", n_points=p.shape[1], n_classes=p.shape[2])
     accuracy = (p.argmax(axis=2) == labels).mean(axis=1)
     picked = np.take_along_axis(p, labels[None, :, None], axis=2)[..., 0]
     loss = -np.log(np.clip(picked, 1e-7, 1.0)).mean(axis=1)

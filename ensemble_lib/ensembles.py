@@ -8,13 +8,15 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from ._checks import check_numeric_array
+
 
 def _member_probabilities(members, x) -> list[np.ndarray]:
     if isinstance(members, keras.Model) or not hasattr(members, "__len__"):
         raise TypeError("members must be a list of Keras models")
     if len(members) == 0:
         raise ValueError("members is empty: an ensemble needs at least one model")
-    x = np.asarray(x)
+    x = check_numeric_array(x, "x")
     if x.ndim != 2:
         raise ValueError(f"x must be a 2-D array (n_points, n_features), got shape {x.shape}")
     outputs = []

@@ -15,7 +15,7 @@ import math
 import keras
 import numpy as np
 
-from ._checks import check_int, check_positive
+from ._checks import check_int, check_positive, check_real
 from .checkpoints import _WritesCheckpoints
 
 
@@ -92,8 +92,7 @@ def triangular(step: int, step_size: int, lr_min: float, lr_max: float) -> float
     if step_size < 1:
         raise ValueError(f"step_size must be at least 1, got {step_size}")
     lr_max = check_positive(lr_max, "lr_max")
-    if isinstance(lr_min, bool) or not isinstance(lr_min, (int, float)) or not math.isfinite(lr_min) or lr_min < 0:
-        raise ValueError(f"lr_min must be a finite number >= 0, got {lr_min!r}")
+    lr_min = check_real(lr_min, "lr_min", low=0)
     if lr_min >= lr_max:
         raise ValueError(f"lr_min must be below lr_max, got {lr_min} >= {lr_max}")
     cycle = math.floor(1 + step / (2 * step_size))

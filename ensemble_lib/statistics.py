@@ -17,20 +17,18 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as _stats
 
+from ._checks import check_numeric_array, check_real
+
 
 def _check_values(values, name: str) -> np.ndarray:
-    array = np.asarray(values, dtype=np.float64)
+    array = check_numeric_array(values, name).astype(np.float64)
     if array.ndim != 1 or len(array) < 2:
         raise ValueError(f"{name} must be a 1-D sequence of at least 2 numbers, got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite (no NaN or infinity)")
     return array
 
 
 def _check_confidence(confidence) -> float:
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
-        raise ValueError(f"confidence must be a number strictly between 0 and 1, got {confidence!r}")
-    return float(confidence)
+    return check_real(confidence, "confidence", 0, 1, open_interval=True)
 
 
 @dataclass(frozen=True)

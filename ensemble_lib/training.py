@@ -16,21 +16,29 @@ import numpy as np
 import tensorflow as tf
 import keras
 
-from ._checks import check_int
+from ._checks import check_int, check_labels, check_numeric_array
+
+
+def _check_x(x, name: str) -> np.ndarray:
+    x = check_numeric_array(x, f"{name}: x")
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError(f"{name}: x must be a non-empty 2-D array (n_points, n_features), got shape {x.shape}")
+    with np.errstate(over="ignore"):
+        points = x.astype(np.float32)
+    if not np.all(np.isfinite(points)):
+        raise ValueError(f"{name}: x must be finite in float32 (|x| < 3.4e38), the precision the model computes in")
+    return points
 
 
 def _check_xy(x, y, name: str):
-    x = np.asarray(x)
-    y = np.asarray(y)
-    if x.ndim != 2 or x.shape[0] == 0:
-        raise ValueError(f"{name}: x must be a non-empty 2-D array (n_points, n_features), got shape {x.shape}")
+    """``x`` as float32 points; ``y`` (targets or labels) with one finite row per point."""
+    x = _check_x(x, name)
+    y = check_numeric_array(y, f"{name}: y")
     if y.ndim not in (1, 2) or y.shape[0] != x.shape[0]:
         raise ValueError(
             f"{name}: y must have one row per point of x ({x.shape[0]}), got shape {y.shape}"
         )
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name}: x must be finite (no NaN or infinity)")
-    return x.astype(np.float32), y
+    return x, y
 
 
 def compile_sgd(
@@ -110,11 +118,6 @@ def steps_per_epoch(n_points: int, batch_size: int = 32) -> int:
     return -(-n_points // batch_size)
 
 
-def _labels(y) -> np.ndarray:
-    y = np.asarray(y)
-    return y.argmax(axis=1) if y.ndim == 2 else y.astype(np.int64)
-
-
 class AccuracyCurves(keras.callbacks.Callback):
     """Record the model's accuracy on named data sets after every epoch (chapter 02).
 
@@ -135,12 +138,16 @@ class AccuracyCurves(keras.callbacks.Callback):
         for name, pair in datasets.items():
             if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
                 raise TypeError(f"{name} must be a pair (x, y)")
-            x, y = _check_xy(*pair, name)
-            self._data[name] = (tf.constant(x), tf.constant(_labels(y)))
+            x = _check_x(pair[0], name)
+            labels = check_labels(pair[1], f"{name}: y", n_points=len(x))
+            self._data[name] = (tf.constant(x), tf.constant(labels))
         self._accuracy = None
 
     def on_train_begin(self, logs=None):
         model = self.model
+        classes = model.output_shape[-1]
+        for name, (_, labels) in self._data.items():
+            check_labels(labels.numpy(), f"{name}: y", n_classes=classes)
 
         @tf.function(reduce_retracing=True)
         def accuracy(x, labels):
@@ -162,10 +169,8 @@ def predict_classes(model, x) -> np.ndarray:
     One direct forward pass. ``model.predict`` would do the same through a batched input
     pipeline, which for a few thousand 2-D points costs more than the prediction itself.
     """
-    x = np.asarray(x)
-    if x.ndim != 2:
-        raise ValueError(f"x must be a 2-D array (n_points, n_features), got shape {x.shape}")
-    return keras.ops.convert_to_numpy(model(x.astype(np.float32), training=False)).argmax(axis=1)
+    x = _check_x(x, "predict_classes")
+    return keras.ops.convert_to_numpy(model(x, training=False)).argmax(axis=1)
 
 
 def accuracy(model, x, y) -> float:
@@ -173,8 +178,10 @@ def accuracy(model, x, y) -> float:
 
     ``y`` may be integer labels or one-hot rows.
     """
-    x, y = _check_xy(x, y, "accuracy")
-    return float(np.mean(predict_classes(model, x) == _labels(y)))
+    x = _check_x(x, "accuracy")
+    probabilities = keras.ops.convert_to_numpy(model(x, training=False))
+    labels = check_labels(y, "accuracy: y", n_points=len(x), n_classes=probabilities.shape[1])
+    return float(np.mean(probabilities.argmax(axis=1) == labels))
 
 
 def log_loss(model, x, y) -> float:
@@ -184,7 +191,7 @@ def log_loss(model, x, y) -> float:
     the log-loss sees every change in the predicted probabilities. Probabilities are clipped
     at 1e-7, as Keras's loss does.
     """
-    x, y = _check_xy(x, y, "log_loss")
+    x = _check_x(x, "log_loss")
     probs = keras.ops.convert_to_numpy(model(x, training=False)).astype(np.float64)
-    labels = _labels(y)
+    labels = check_labels(y, "log_loss: y", n_points=len(x), n_classes=probs.shape[1])
     return float(-np.mean(np.log(np.clip(probs[np.arange(len(labels)), labels], 1e-7, 1.0))))

@@ -90,8 +90,8 @@ def test_expected_accuracy_agrees_with_monte_carlo(problem):
     [
         (([1.0, 2.0], 1.0), {}, ValueError, "centers must have shape"),
         (([[0.0, np.nan]], 1.0), {}, ValueError, "centers must be finite"),
-        (([[0.0, 0.0]], 0.0), {}, ValueError, "cluster_std must be positive"),
-        (([[0.0, 0.0]], np.inf), {}, ValueError, "cluster_std must be positive and finite"),
+        (([[0.0, 0.0]], 0.0), {}, ValueError, "cluster_std must be a finite number > 0"),
+        (([[0.0, 0.0]], np.inf), {}, ValueError, "cluster_std must be a finite number > 0"),
         (([[0.0, 0.0]], "2"), {}, TypeError, "cluster_std must be a number"),
         (([[0.0, 0.0], [1.0, 1.0]], 1.0), {"priors": [1.0]}, ValueError, "priors must have one entry per centre"),
         (([[0.0, 0.0], [1.0, 1.0]], 1.0), {"priors": [0.7, 0.7]}, ValueError, "priors must sum to 1"),
@@ -109,7 +109,7 @@ def test_bayes_rejects_bad_points(problem):
         bayes.predict(np.zeros((4, 3)))
     with pytest.raises(ValueError, match="x must be finite"):
         bayes.predict_proba([[0.0, np.inf]])
-    with pytest.raises(ValueError, match="y must hold one integer label per point of x"):
+    with pytest.raises(ValueError, match="y must hold one label per point"):
         bayes.accuracy(problem.x_test, problem.y_train)
     with pytest.raises(ValueError, match="grid_points must be at least 100"):
         bayes.expected_accuracy(grid_points=10)

@@ -160,7 +160,7 @@ def test_accuracy_curves_reject_bad_data_sets(problem):
         el.AccuracyCurves()
     with pytest.raises(TypeError, match="test must be a pair"):
         el.AccuracyCurves(test=problem.x_test)
-    with pytest.raises(ValueError, match="test: y must have one row per point"):
+    with pytest.raises(ValueError, match="test: y must hold one label per point"):
         el.AccuracyCurves(test=(problem.x_test, problem.y_train))
 
 

@@ -4,9 +4,10 @@ Usage: python tools/sync_notebooks.py [book/NN_name.py ...]   (default: every ch
 
 The notebook is executed top to bottom, once, in a new kernel started in book/ (as nbval and a
 reader's Jupyter do), and written atomically: an interrupted run leaves the old notebook intact.
-Cell ids follow the cell's position and execution timestamps are not recorded, so re-running an
-unchanged chapter rewrites the same file. Empty displays are dropped: a training cell's progress
-line (ensemble_lib.TrainingProgress) ends as one, and it is not part of the published result.
+Cell ids follow the cell's position, execution timestamps are not recorded and printed text is
+stored in one piece per stream, so re-running an unchanged chapter rewrites the same file. Empty
+displays are dropped: a training cell's progress line (ensemble_lib.TrainingProgress) ends as
+one, and it is not part of the published result.
 """
 
 from __future__ import annotations
@@ -32,6 +33,23 @@ def drop_empty_displays(notebook) -> None:
             cell.outputs = [o for o in cell.outputs if not (o.output_type == "display_data" and not o.get("data"))]
 
 
+def coalesce_streams(notebook) -> None:
+    """Join consecutive outputs of one stream: how a kernel splits printed text into messages depends
+    on timing, so without this a re-run of an unchanged chapter could store the same text in other
+    pieces. (nbval joins them the same way before it compares.)"""
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        joined = []
+        for output in cell.outputs:
+            previous = joined[-1] if joined else None
+            if output.output_type == "stream" and previous is not None and previous.output_type == "stream" and previous.name == output.name:
+                previous.text += output.text
+            else:
+                joined.append(output)
+        cell.outputs = joined
+
+
 def chapter_scripts() -> list[Path]:
     """Every chapter's and appendix's .py, in the book's file order."""
     return sorted(BOOK.glob("[0-9][0-9]_*.py")) + sorted(BOOK.glob("appendix_*.py"))
@@ -51,6 +69,7 @@ def sync(py_path: Path) -> None:
     )
     client.execute()
     drop_empty_displays(notebook)
+    coalesce_streams(notebook)
     elapsed = time.perf_counter() - started
     ipynb_path = py_path.with_suffix(".ipynb")
     fd, tmp = tempfile.mkstemp(dir=py_path.parent, prefix=".sync-", suffix=".ipynb")
