@@ -35,6 +35,8 @@ def exact_softmax(x, axis: int = -1):
     ``keras.models.clone_model``, ``model.to_json`` and saved models know it by name.
     """
     x = keras.ops.convert_to_tensor(x)
+    if not keras.backend.is_float_dtype(x.dtype):
+        raise TypeError(f"x must hold floating-point logits, got dtype {x.dtype}")
     if not isinstance(axis, int) or isinstance(axis, bool):
         raise TypeError(f"axis must be an int, got {type(axis).__name__}")
     if not -len(x.shape) <= axis < len(x.shape):

@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 import matplotlib
+import matplotlib.axes
 import matplotlib.pyplot as plt
 import numpy as np
+
+from ._checks import check_labels, check_numeric_array, check_real
 
 #: Colour-blind-safe class colours (Okabe and Ito), class 0, 1, 2.
 CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73")
@@ -63,6 +66,8 @@ def use_book_style() -> None:
 def _axes(ax):
     if ax is None:
         _, ax = plt.subplots()
+    elif not isinstance(ax, matplotlib.axes.Axes):
+        raise TypeError(f"ax must be matplotlib Axes (or None for a new figure), got {type(ax).__name__}")
     return ax
 
 
@@ -70,7 +75,8 @@ def data_bounds(*arrays, margin: float = 0.5):
     """``(x_min, x_max, y_min, y_max)`` enclosing every 2-D point given, plus ``margin`` (chapter 01)."""
     if not arrays:
         raise ValueError("data_bounds needs at least one array of points")
-    pts = np.concatenate([np.asarray(a, dtype=np.float64).reshape(-1, 2) for a in arrays])
+    margin = check_real(margin, "margin", low=0)
+    pts = np.concatenate([check_numeric_array(a, "arrays[...]").astype(np.float64).reshape(-1, 2) for a in arrays])
     lo = np.floor(pts.min(axis=0) - margin)
     hi = np.ceil(pts.max(axis=0) + margin)
     return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
@@ -82,14 +88,12 @@ def plot_blobs(x, y, ax=None, *, bounds=None, marker_size: float = 12, alpha: fl
     ``bounds`` ``(x_min, x_max, y_min, y_max)`` fixes the axes' limits (see :func:`data_bounds`),
     so that figures of the same problem share them. Returns the axes.
     """
-    x = np.asarray(x)
-    y = np.asarray(y)
+    x = check_numeric_array(x, "x")
     if x.ndim != 2 or x.shape[1] != 2:
         raise ValueError(f"x must have shape (n_points, 2), got {x.shape}")
-    if y.shape != (x.shape[0],):
-        raise ValueError(f"y must hold one integer label per point, shape ({x.shape[0]},), got {y.shape}")
-    if y.size and (y.min() < 0 or y.max() >= len(CLASS_COLORS)):
-        raise ValueError(f"y must hold labels in 0..{len(CLASS_COLORS) - 1}")
+    if np.ndim(y) != 1:
+        raise ValueError(f"y must hold one integer label per point, shape ({x.shape[0]},), got {np.shape(y)}")
+    y = check_labels(y, "y", n_points=len(x), n_classes=len(CLASS_COLORS))
     ax = _axes(ax)
     for k, color in enumerate(CLASS_COLORS):
         mask = y == k
@@ -223,15 +227,17 @@ def plot_members(
     (a scheme name picks its colour from ``SCHEME_COLORS``) to the scores of the averages of the
     first 1, 2, ... members. ``n`` gives the x values (default 1, 2, ...). Returns the axes.
     """
-    single = np.asarray(single, dtype=np.float64)
-    n = np.arange(1, len(single) + 1) if n is None else np.asarray(n)
+    single = check_numeric_array(single, "single").astype(np.float64)
+    if not isinstance(averaged, Mapping):
+        raise TypeError(f"averaged must map a label to scores, got {type(averaged).__name__}")
+    n = np.arange(1, len(single) + 1) if n is None else check_numeric_array(n, "n")
     if n.shape != single.shape:
         raise ValueError(f"n and single must have the same length, got {n.shape} and {single.shape}")
     ax = _axes(ax)
     ax.plot(n, single, "o", color=SINGLE_COLOR, markersize=4, label="single checkpoint")
     fallback = iter(CLASS_COLORS)
     for label, values in averaged.items():
-        values = np.asarray(values, dtype=np.float64)
+        values = check_numeric_array(values, f"averaged[{label!r}]").astype(np.float64)
         if values.shape != single.shape:
             raise ValueError(f"averaged[{label!r}] must have one value per n ({len(single)}), got {values.shape}")
         color = SCHEME_COLORS.get(label) or next(fallback)
@@ -256,6 +262,7 @@ def plot_intervals(intervals: Mapping[str, object], ax=None, *, reference: float
     for label, iv in intervals.items():
         if not all(hasattr(iv, a) for a in ("mean", "low", "high")):
             raise TypeError(f"intervals[{label!r}] must have mean, low and high, got {type(iv).__name__}")
+        check_numeric_array([iv.mean, iv.low, iv.high], f"intervals[{label!r}]")
     ax = _axes(ax)
     labels = list(intervals)
     rows = np.arange(len(labels))[::-1]

@@ -82,6 +82,14 @@ def _sweep(model, points):
         "ReplicaRun.replica, index 5 of 2": (lambda: _run().replica(5), "index"),
         "ReplicaRun.members, epoch never kept": (lambda: _run().members([3]), "epochs"),
         "ReplicaRun.members, float epoch": (lambda: _run().members([1.5]), "epochs"),
+        # Plotting and the exact softmax: NaN bounds and intervals, float labels, text.
+        "data_bounds, NaN": (lambda: el.data_bounds(np.array([[np.nan, 1.0]])), "arrays"),
+        "data_bounds, margin as text": (lambda: el.data_bounds(np.zeros((2, 2)), margin="1"), "margin"),
+        "plot_blobs, float labels": (lambda: el.plot_blobs(np.zeros((2, 2)), np.array([0.5, 1.0])), "y"),
+        "plot_blobs, NaN points": (lambda: el.plot_blobs(np.full((2, 2), np.nan), np.array([0, 1])), "x"),
+        "plot_intervals, NaN mean": (lambda: el.plot_intervals({"a": el.Interval(np.nan, 0.0, 1.0, 3)}), "intervals"),
+        "plot_members, averaged not a mapping": (lambda: el.plot_members([0.5, 0.6], [0.5, 0.6]), "averaged"),
+        "exact_softmax, integer logits": (lambda: el.exact_softmax(np.array([[1, 2, 3]])), "x"),
         # Checkpoints: a file as a folder, a fractional epoch, a stepped window.
         "load_checkpoints, fractional epoch": (lambda: el.load_checkpoints(".", like=model, epochs=[1.7]), "epochs"),
         "EpochCheckpoints, stepped window": (lambda: el.EpochCheckpoints("x", window=range(0, 10, 2)), "window"),

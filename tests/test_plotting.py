@@ -49,7 +49,7 @@ def test_learning_curves_need_both_curves():
 def test_plot_helpers_reject_bad_input(problem):
     with pytest.raises(ValueError, match=r"x must have shape \(n_points, 2\)"):
         el.plot_blobs(np.zeros((3, 3)), np.zeros(3, dtype=int))
-    with pytest.raises(ValueError, match="y must hold one integer label per point"):
+    with pytest.raises(ValueError, match="y must hold one label per point"):
         el.plot_blobs(np.zeros((3, 2)), np.zeros(4, dtype=int))
     with pytest.raises(ValueError, match="y must hold labels in 0..2"):
         el.plot_blobs(np.zeros((1, 2)), np.array([5]))
