@@ -16,10 +16,11 @@ A folder of checkpoints belongs to one training run, and the files on disk can b
   folder holding files that are not part of its run. A new run refuses a folder that holds
   another run's checkpoints unless told ``replace=True``.
 * **One writer.** A run holds an exclusive lock on the folder (``fcntl.flock``) while it trains:
-  a second run, in another process or in the same ``fit``, is refused at once. The lock goes
-  with the process, so a killed run never blocks the next one; a ``fit`` interrupted in a
-  notebook (Keras then never calls ``on_train_end``) hands it over to the next run of the same
-  kernel.
+  a second run, in another process or in the same ``fit``, is refused at once, and so is a
+  reader in another process. The lock goes with the process, so a killed run never blocks the
+  next one; a run that stops with an error releases it; a ``fit`` interrupted in a notebook
+  (Keras then never calls ``on_train_end``) keeps it until the next ``fit`` of the same kernel
+  takes it over, and the kernel can read the folder meanwhile.
 * **Whole files only.** Keras writes each checkpoint into memory-backed storage; the bytes are
   then written to a temporary file in the folder, flushed to disk, renamed onto the final name,
   and the folder itself is flushed, before the manifest (written the same way) records them. A
@@ -134,18 +135,30 @@ def _write_atomically(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _staging_folder() -> str | None:
-    """Memory-backed storage for Keras to write into (``/dev/shm`` on Linux), else the default."""
-    shm = "/dev/shm"
-    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+def _staging_folder(need: int, folder: Path) -> str:
+    """Where Keras writes a checkpoint before it is copied: memory-backed ``/dev/shm`` if it has
+    room for ``need`` bytes, else the temporary folder; a full one would fail inside libhdf5."""
+    for candidate in ("/dev/shm", tempfile.gettempdir()):
+        if os.path.isdir(candidate) and os.access(candidate, os.W_OK) and shutil.disk_usage(candidate).free >= need:
+            return candidate
+    raise OSError(
+        errno.ENOSPC,
+        f"cannot save a checkpoint for checkpoint folder {folder}: neither /dev/shm nor "
+        f"{tempfile.gettempdir()} has the {need} bytes free that Keras needs to write it first",
+    )
 
 
-def _weights_file(model) -> bytes:
+def _weights_file(model, folder: Path, size_hint: int = 2**20) -> bytes:
     """The bytes of ``model.save_weights(...)``, written by Keras away from the checkpoint folder."""
-    with tempfile.TemporaryDirectory(prefix="ensemble_lib-", dir=_staging_folder()) as staging:
-        path = Path(staging) / "staged.weights.h5"
-        model.save_weights(path)
-        return path.read_bytes()
+    staging_root = _staging_folder(4 * size_hint, folder)
+    try:
+        with tempfile.TemporaryDirectory(prefix="ensemble_lib-", dir=staging_root) as staging:
+            path = Path(staging) / "staged.weights.h5"
+            model.save_weights(path)
+            return path.read_bytes()
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot save a checkpoint for checkpoint folder {folder}: writing it to "
+                      f"{staging_root} first failed: {exc.strerror or exc}") from exc
 
 
 def _optimizer_signature(model) -> dict | None:
@@ -161,13 +174,6 @@ def _sha256(data: bytes) -> str:
 
 #: This process's writers, by folder: how a run tells a stale holder from a second writer.
 _HOLDERS: dict[str, _FolderWriter] = {}
-
-
-def _release_stale_holder(folder: Path) -> None:
-    """Free a folder still held by an earlier ``fit`` of this process that was interrupted."""
-    holder = _HOLDERS.get(str(folder.resolve()))
-    if holder is not None:
-        holder.release()
 
 
 class _FolderWriter:
@@ -239,7 +245,7 @@ class _FolderWriter:
         finally:
             probe.unlink(missing_ok=True)
         # One file now, without the optimizer's slots if they are not built yet: count it twice.
-        need = 2 * len(_weights_file(model)) * (planned + 1) + 2**20
+        need = 2 * len(_weights_file(model, self.folder)) * (planned + 1) + 2**20
         free = shutil.disk_usage(self.folder).free
         if free < need:
             raise OSError(
@@ -249,19 +255,11 @@ class _FolderWriter:
             )
 
     def start(self, first_epoch: int) -> None:
-        manifest = _read_manifest(self.folder)
         files = _checkpoint_files(self.folder)
         if first_epoch == 0:
-            if files or _recorded(manifest):
-                self._replace_earlier_run(manifest, files)
-            self.manifest = {
-                "format": _FORMAT,
-                "run": uuid.uuid4().hex,
-                "settings": self.settings,
-                "checkpoints": {},
-            }
-            self._write_manifest()
+            self._start_new_run(files)
             return
+        manifest = _read_manifest(self.folder)
         if manifest is None:
             raise ValueError(
                 f"fit starts at epoch {first_epoch}, but checkpoint folder {self.folder} holds no run to "
@@ -284,26 +282,37 @@ class _FolderWriter:
                 path.unlink(missing_ok=True)
         self.manifest = manifest
 
-    def _replace_earlier_run(self, manifest, files) -> None:
-        epochs = sorted(files)
-        described = f"epochs {epochs[0]} to {epochs[-1]}" if epochs else "no complete checkpoint"
-        if not self.replace:
-            raise FileExistsError(
-                f"checkpoint folder {self.folder} holds {len(epochs)} checkpoints of an earlier run "
-                f"({described}): pass replace=True to remove them, or resume that run"
-            )
-        (self.folder / MANIFEST).unlink(missing_ok=True)  # first: the folder no longer claims a run
+    def _start_new_run(self, files: dict[int, Path]) -> None:
+        try:
+            manifest = _read_manifest(self.folder)
+        except ValueError:
+            if not self.replace:
+                raise
+            manifest = None  # damaged, and replace=True: start over all the same
+        recorded = _recorded(manifest)
+        if recorded or (manifest is None and files):
+            epochs = sorted(set(recorded) | set(files))
+            if not self.replace:
+                raise FileExistsError(
+                    f"checkpoint folder {self.folder} holds {len(epochs)} checkpoints of an earlier run "
+                    f"(epochs {epochs[0]} to {epochs[-1]}): pass replace=True to remove them, or resume that run"
+                )
+            self.removed = sorted(p.name for p in files.values())
+            _log.info("checkpoint folder %s: removing the checkpoints of an earlier run: %s", self.folder, self.removed)
+        # The new run's record first: from here on, files it does not list are leftovers (of an
+        # earlier run, or of one killed before its record listed them), removed now or on resume.
+        self.manifest = {"format": _FORMAT, "run": uuid.uuid4().hex, "settings": self.settings, "checkpoints": {}}
+        self._write_manifest()
         for path in files.values():
             path.unlink(missing_ok=True)
         _fsync_folder(self.folder)
-        self.removed = sorted(p.name for p in files.values())
-        _log.info("checkpoint folder %s: removed %d checkpoints of an earlier run (%s)", self.folder, len(epochs), described)
 
     def _write_manifest(self) -> None:
         _write_atomically(self.folder / MANIFEST, (json.dumps(self.manifest, indent=1, sort_keys=True) + "\n").encode())
 
     def save(self, model, epoch: int, kind: str) -> None:
-        data = _weights_file(model)
+        sizes = [entry["bytes"] for entry in self.manifest["checkpoints"].values()]
+        data = _weights_file(model, self.folder, max(sizes, default=2**20))
         path = checkpoint_path(self.folder, epoch)
         _write_atomically(path, data)
         entries = self.manifest["checkpoints"]
@@ -317,7 +326,8 @@ class _FolderWriter:
         try:
             self._write_manifest()
         except OSError:
-            del entries[str(epoch)]  # the file stays unlisted; a resume removes it
+            del entries[str(epoch)]  # the record stays as it was, and so must the folder
+            path.unlink(missing_ok=True)
             raise
 
     def drop(self, epoch: int) -> None:
@@ -339,7 +349,6 @@ class _FolderWriter:
 
 def _model_settings(model) -> dict:
     return {
-        "model": model.name,
         "weights": [list(w.shape) for w in model.weights],
         "optimizer": type(model.optimizer).__name__ if getattr(model, "optimizer", None) is not None else None,
     }
@@ -372,16 +381,27 @@ class _WritesCheckpoints:
     def _start_checkpoints(self, epoch: int) -> None:
         """At the first ``on_epoch_begin``: a new run from epoch 0, or the resumption of this folder's run."""
         if not self._started:
-            self._writer.start(epoch)
-            self.removed = self._writer.removed
-            self._started = True
-            self._prune(epoch - 1)
+            with self._releasing_on_error():
+                self._writer.start(epoch)
+                self.removed = self._writer.removed
+                self._started = True
+                self._prune(epoch - 1)
 
     def _save_checkpoint(self, epoch: int, kind: str = "member") -> None:
-        self._writer.save(self.model, epoch, kind)
-        if kind == "member":
-            self.saved.append(epoch)
-        self._prune(epoch)
+        with self._releasing_on_error():
+            self._writer.save(self.model, epoch, kind)
+            if kind == "member":
+                self.saved.append(epoch)
+            self._prune(epoch)
+
+    @contextmanager
+    def _releasing_on_error(self):
+        # Keras skips on_train_end when fit ends in an exception: release the folder here.
+        try:
+            yield
+        except BaseException:
+            self._writer.release()
+            raise
 
     def _prune(self, newest: int) -> None:
         # Resume points older than the newest checkpoint are never needed again.
@@ -474,10 +494,13 @@ def _existing_folder(folder) -> Path:
 
 @contextmanager
 def _reading(folder: Path):
-    """Read ``folder`` while no run writes to it (a shared lock on the folder's lock file)."""
-    _release_stale_holder(folder)
+    """Read ``folder`` while no other process writes to it (a shared lock on the folder's lock file).
+
+    A folder this process holds (a fit running now, e.g. a callback that reads, or one that was
+    interrupted) is read as it stands: the holder keeps its lock, which only a new fit takes over.
+    """
     path = folder / _LOCK
-    if not path.exists():
+    if str(folder.resolve()) in _HOLDERS or not path.exists():
         yield
         return
     descriptor = os.open(path, os.O_RDONLY)

@@ -2,6 +2,7 @@
 checkpoints must survive: interrupts, two writers, two callbacks, reused folders, bit rot, a full
 disk, a read-only folder, and a resume that would not really resume."""
 
+import fcntl
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -263,6 +265,130 @@ def test_every_flipped_byte_is_refused(problem, tmp_path):
     assert len(el.load_checkpoints(tmp_path / "run", like=_compiled())) == 1
 
 
+class _ReadDuringFit(keras.callbacks.Callback):
+    def __init__(self, folder):
+        super().__init__()
+        self.folder, self.seen, self.lock_held = folder, None, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 3:
+            self.seen = [e for e, _ in el.load_checkpoints(self.folder, like=self.model)]
+            descriptor = os.open(self.folder / ".lock", os.O_RDONLY)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self.lock_held = False
+            except BlockingIOError:
+                self.lock_held = True
+            finally:
+                os.close(descriptor)
+
+
+def test_reading_during_a_fit_keeps_the_fit_s_lock(problem, tmp_path):
+    folder = tmp_path / "run"
+    reader = _ReadDuringFit(folder)
+    _fit(_compiled(), problem, folder, epochs=6, window=(2, 6), extra=[reader])
+    assert reader.seen == [3, 2] and reader.lock_held is True
+    assert el.saved_epochs(folder) == [2, 3, 4, 5]
+
+
+def test_a_refused_start_releases_the_folder(problem, tmp_path):
+    folder = tmp_path / "run"
+    _fit(_compiled(), problem, folder, epochs=3, last=1)
+    with pytest.raises(FileExistsError):
+        _fit(_compiled(), problem, folder, epochs=3, last=1)
+    descriptor = os.open(folder / ".lock", os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # would raise if still held
+    finally:
+        os.close(descriptor)
+
+
+def test_an_unnamed_model_resumes_although_keras_names_the_rebuilt_one_differently(problem, tmp_path):
+    def unnamed():
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(5, activation="relu"),
+                                  keras.layers.Dense(3, activation=el.exact_softmax)])
+        return el.compile_sgd(model, steps_per_execution=1)
+
+    first = unnamed()
+    _fit(first, problem, tmp_path / "run", epochs=4, window=(0, 10))
+    second = unnamed()
+    assert second.name != first.name
+    start = el.resume_from_checkpoints(second, tmp_path / "run")
+    _fit(second, problem, tmp_path / "run", epochs=6, first_epoch=start, window=(0, 10))
+    assert el.saved_epochs(tmp_path / "run") == list(range(6))
+
+
+def test_an_orphan_of_a_killed_run_does_not_block_the_next_one(problem, tmp_path, monkeypatch):
+    """Killed after the first checkpoint's rename, before the manifest listed it."""
+    folder = tmp_path / "run"
+    real_write = checkpoints._FolderWriter._write_manifest
+    calls = []
+
+    def killed(self):
+        calls.append(1)
+        if len(calls) == 2:  # the first write starts the run; the second would list epoch 0
+            raise KeyboardInterrupt("killed")
+        real_write(self)
+
+    monkeypatch.setattr(checkpoints._FolderWriter, "_write_manifest", killed)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(_compiled(), problem, folder, epochs=3, window=(0, 3))
+    monkeypatch.undo()
+    assert (folder / "epoch-0000.weights.h5").exists() and el.saved_epochs(folder) == []
+    model = _compiled()
+    assert el.resume_from_checkpoints(model, folder) == 0
+    _fit(model, problem, folder, epochs=3, window=(0, 3))  # no replace=True needed: the orphan was ours
+    assert el.saved_epochs(folder) == [0, 1, 2]
+
+
+def test_a_kill_while_replacing_leaves_a_folder_the_next_run_can_use(problem, tmp_path, monkeypatch):
+    folder = tmp_path / "run"
+    _fit(_compiled(), problem, folder, epochs=4, window=(0, 4))
+    real_unlink = Path.unlink
+
+    def killed(self, missing_ok=False):
+        if self.name == "epoch-0002.weights.h5":
+            raise KeyboardInterrupt("killed while removing the earlier run")
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", killed)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(_compiled(seed=1), problem, folder, epochs=4, window=(0, 4), replace=True)
+    monkeypatch.undo()
+    assert el.resume_from_checkpoints(_compiled(), folder) == 0  # the new run's empty record, not an error
+    _fit(_compiled(seed=1), problem, folder, epochs=4, window=(0, 4))
+    assert el.saved_epochs(folder) == [0, 1, 2, 3]
+
+
+def test_a_full_disk_at_the_manifest_keeps_earlier_checkpoints_loadable(problem, tmp_path, monkeypatch):
+    folder = tmp_path / "run"
+    real = checkpoints._write_atomically
+    manifests = []
+
+    def full(path, data):
+        if path.name == checkpoints.MANIFEST:
+            manifests.append(1)
+            if len(manifests) == 4:  # start, epoch 0, epoch 1, then the disk is full
+                raise OSError(28, "No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(checkpoints, "_write_atomically", full)
+    with pytest.raises(OSError, match="No space left"):
+        _fit(_compiled(), problem, folder, epochs=5, window=(0, 5))
+    monkeypatch.undo()
+    assert [e for e, _ in el.load_checkpoints(folder, like=_compiled())] == [1, 0]
+
+
+def test_replace_starts_over_even_when_the_manifest_is_damaged(problem, tmp_path):
+    folder = tmp_path / "run"
+    _fit(_compiled(), problem, folder, epochs=3, last=2)
+    (folder / checkpoints.MANIFEST).write_text("{damaged")
+    with pytest.raises(ValueError, match="is damaged"):
+        _fit(_compiled(), problem, folder, epochs=3, last=2)
+    _fit(_compiled(), problem, folder, epochs=3, last=2, replace=True)
+    assert el.saved_epochs(folder) == [1, 2]
+
+
 # --- Real processes -------------------------------------------------------------------------
 
 TRAINER = textwrap.dedent(
@@ -440,3 +566,13 @@ def test_no_room_or_a_read_only_folder_fails_before_the_first_epoch(tmp_path, tr
     read_only = _in_small_filesystem(tmp_path / "ro", [str(trainer), "FOLDER", "300"], "1m", options=",ro")
     assert read_only.returncode == 1 and "Read-only file system" in read_only.stderr and "/mnt/run" in read_only.stderr
     assert "on_train_begin" in read_only.stderr and "done" not in read_only.stdout
+
+
+@pytest.mark.slow
+def test_a_full_dev_shm_falls_back_to_the_temporary_folder(tmp_path, trainer, namespaces):
+    """Keras writes each checkpoint to /dev/shm first; a full one must not fail the run."""
+    (tmp_path / "run").mkdir()
+    inner = f"mount -t tmpfs -o size=8k tmpfs /dev/shm && exec {sys.executable} {trainer} {tmp_path / 'run' / 'ck'} 12"
+    result = _run([_NAMESPACE, "--user", "--map-root-user", "--mount", "sh", "-c", inner])
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert el.saved_epochs(tmp_path / "run" / "ck") == list(range(2, 12))
