@@ -18,7 +18,7 @@ def check_int(value, name: str, minimum: int | None = None) -> int:
 
 def check_positive(value, name: str) -> float:
     """``value`` as a float; it must be a finite number above zero."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_number(value):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be positive and finite, got {value}")
@@ -87,4 +87,4 @@ def check_labels(y, name: str = "y", n_points: int | None = None, n_classes: int
         raise ValueError(f"{name} must be integer labels (n_points,) or one-hot rows (n_points, n_classes), got shape {array.shape}")
     if n_points is not None and len(labels) != n_points:
         raise ValueError(f"{name} must hold one label per point ({n_points}), got {len(labels)}")
-    return labels.astype(np.int64)
+    return labels.astype(np.int64, copy=False)

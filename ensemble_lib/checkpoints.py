@@ -176,6 +176,16 @@ def _sha256(data: bytes) -> str:
 _HOLDERS: dict[str, _FolderWriter] = {}
 
 
+def _key(folder: Path) -> str:
+    """One name per folder, however it was spelled (relative, through a symlink)."""
+    return str(folder.resolve())
+
+
+def _lock_owner(descriptor: int) -> str:
+    """The process id the lock file's holder wrote into it."""
+    return os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "unknown"
+
+
 class _FolderWriter:
     """A training run's hold on its checkpoint folder: the lock, the manifest, the saves.
 
@@ -208,7 +218,7 @@ class _FolderWriter:
             raise
 
     def _lock(self, fit_params) -> None:
-        key = str(self.folder.resolve())
+        key = _key(self.folder)
         holder = _HOLDERS.get(key)
         if holder is not None:
             if holder._fit is fit_params:  # Keras hands every callback of one fit the same dict
@@ -225,7 +235,7 @@ class _FolderWriter:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            owner = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "unknown"
+            owner = _lock_owner(descriptor)
             os.close(descriptor)
             raise RuntimeError(
                 f"checkpoint folder {self.folder} is in use by another training run (process {owner}): "
@@ -342,7 +352,7 @@ class _FolderWriter:
         if self._descriptor is not None:
             os.close(self._descriptor)  # closing the file releases the lock
             self._descriptor = None
-        key = str(self.folder.resolve())
+        key = _key(self.folder)
         if _HOLDERS.get(key) is self:
             del _HOLDERS[key]
 
@@ -500,7 +510,7 @@ def _reading(folder: Path):
     interrupted) is read as it stands: the holder keeps its lock, which only a new fit takes over.
     """
     path = folder / _LOCK
-    if str(folder.resolve()) in _HOLDERS or not path.exists():
+    if _key(folder) in _HOLDERS or not path.exists():
         yield
         return
     descriptor = os.open(path, os.O_RDONLY)
@@ -508,7 +518,7 @@ def _reading(folder: Path):
         try:
             fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            owner = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "unknown"
+            owner = _lock_owner(descriptor)
             raise RuntimeError(
                 f"checkpoint folder {folder} is being written by a training run (process {owner}): "
                 "read it when that run has finished"
