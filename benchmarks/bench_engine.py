@@ -53,19 +53,19 @@ def study(problem) -> tuple[int, float]:
     runs = el.train_schedules(x, y, SEEDS, schedules, keep=keep, ema_momenta=ema)
     training = time.perf_counter() - start
     constant = runs["constant"]
-    members = constant.members(range(499, 249, -1))
+    members = constant.kept_at(range(499, 249, -1))
     for n in (10, 250):
         for scheme in el.SCHEMES:
-            weights = el.average_weights(members[:n], el.member_weights(n, scheme))
-            el.scores(el.replica_probabilities(weights, problem.x_test), problem.y_test)
+            weights = el.average_weights(members[:n], el.shares(n, scheme))
+            el.replica_scores(el.replica_probabilities(weights, problem.x_test), problem.y_test)
     for m in ema:
-        el.scores(el.replica_probabilities(constant.ema[m], problem.x_test), problem.y_test)
+        el.replica_scores(el.replica_probabilities(constant.ema[m], problem.x_test), problem.y_test)
     for name, (cycles, _, _) in variants.items():
         run = runs[name]
-        el.scores(el.replica_probabilities(run.weights, problem.x_test), problem.y_test)
+        el.replica_scores(el.replica_probabilities(run.weights, problem.x_test), problem.y_test)
         if cycles:
-            probs = [el.replica_probabilities(m, problem.x_test) for m in run.members(el.cycle_ends(EPOCHS, cycles)[::-1][:10])]
-            el.scores(np.mean(probs, axis=0), problem.y_test)
+            probs = [el.replica_probabilities(m, problem.x_test) for m in run.kept_at(el.cycle_ends(EPOCHS, cycles)[::-1][:10])]
+            el.replica_scores(np.mean(probs, axis=0), problem.y_test)
     return sum(len(r) for r in runs.values()), training
 
 

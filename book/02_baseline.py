@@ -77,13 +77,16 @@ y_test = el.one_hot(problem.y_test)
 # bit; training is unchanged, because Keras computes the loss from the logits either way.
 
 # %%
-model = el.build_mlp(hidden_units=25, seed=SEED)
+model = el.build_mlp(seed=SEED)
 model.summary()
 
 # %% [markdown]
 # The original trained with plain stochastic gradient descent, a learning rate of 0.01 and a
 # momentum of 0.9, on categorical cross-entropy. In Keras 3 the argument is `learning_rate`
-# (the old `lr` is gone). Two more arguments concern speed and reproducibility, not the method:
+# (the old `lr` is gone). These numbers, the hidden layer's width, the batch size and the number of
+# epochs make the book's recipe, written down once as `el.RECIPE`; every later chapter and the
+# many-seed engine of chapter 06 read it from there, so a change of width or momentum is one edit.
+# Two more arguments concern speed and reproducibility, not the method:
 #
 # - `jit_compile=False`: on a machine without a GPU Keras already leaves XLA off, and saying so
 #   keeps it that way, because XLA compiles for the host's own instruction set and would bring
@@ -93,8 +96,11 @@ model.summary()
 #   the same; only per-batch callbacks would see fewer calls, and this chapter has none.
 
 # %%
+print(el.RECIPE)
 model.compile(
-    optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9),
+    optimizer=keras.optimizers.SGD(
+        learning_rate=el.RECIPE.learning_rate, momentum=el.RECIPE.momentum
+    ),
     loss="categorical_crossentropy",
     metrics=["accuracy"],
     jit_compile=False,
@@ -128,16 +134,14 @@ model.compile(
 # epochs, with timings that differ on every run.
 
 # %%
-train_data = el.training_dataset(
-    problem.x_train, y_train, batch_size=32, seed=SEED
-)
+train_data = el.training_dataset(problem.x_train, y_train, seed=SEED)
 curves = el.AccuracyCurves(
     train=(problem.x_train, y_train), test=(problem.x_test, y_test)
 )
 history = model.fit(
     train_data,
-    epochs=500,
-    steps_per_epoch=el.steps_per_epoch(len(y_train), batch_size=32),  # 4
+    epochs=el.RECIPE.epochs,  # 500
+    steps_per_epoch=el.RECIPE.steps_per_epoch(len(y_train)),  # 4
     shuffle=False,  # the pipeline shuffles
     verbose=0,  # el.TrainingProgress shows the epochs instead
     callbacks=[curves, el.TrainingProgress("baseline")],
@@ -216,13 +220,11 @@ plt.show()
 
 # %%
 def train_baseline(seed):
-    # el.compile_sgd: the compile call above, minus the running metric.
-    net = el.compile_sgd(el.build_mlp(hidden_units=25, seed=seed))
-    data = el.training_dataset(problem.x_train, y_train, seed=seed)
-    net.fit(
-        data, epochs=500, steps_per_epoch=4, shuffle=False, verbose=0,
-        callbacks=[el.TrainingProgress(f"seed {seed}")],
-    )
+    # el.compile_sgd: the compile call above, minus the running metric;
+    # el.train: the fit call above, with its data set, for any callbacks.
+    net = el.compile_sgd(el.build_mlp(seed=seed))
+    el.train(net, problem.x_train, y_train, seed=seed,
+             callbacks=[el.TrainingProgress(f"seed {seed}")])
     return net
 
 

@@ -142,17 +142,11 @@ problem = el.load_blobs()
 y_train = el.one_hot(problem.y_train)
 folder = Path("checkpoints") / "03_polyak"
 
-# The compile call of chapter 02: SGD, learning rate 0.01, momentum 0.9.
-model = el.compile_sgd(el.build_mlp(hidden_units=25, seed=SEED))
+# Chapter 02's recipe (el.RECIPE): SGD, learning rate 0.01, momentum 0.9, 500 epochs.
+model = el.compile_sgd(el.build_mlp(seed=SEED))
 checkpoints = el.EpochCheckpoints(folder, last=250, replace=True)
-model.fit(
-    el.training_dataset(problem.x_train, y_train, seed=SEED),
-    epochs=500,
-    steps_per_epoch=4,
-    shuffle=False,
-    verbose=0,
-    callbacks=[checkpoints, el.TrainingProgress("training")],
-)
+el.train(model, problem.x_train, y_train, seed=SEED,
+         callbacks=[checkpoints, el.TrainingProgress("training")])
 files = sorted(folder.glob("epoch-*.weights.h5"))
 first, final = checkpoints.saved[0], checkpoints.saved[-1]
 print(f"{len(files)} checkpoints saved, epochs {first} to {final}")
@@ -183,7 +177,7 @@ one_weight = np.array([w[0][0, 0] for w in saved_weights[:10]])
 for epoch, value in zip(epochs, one_weight):
     print(f"epoch {epoch}: {value:+.5f}")
 print(f"average:   {one_weight.mean():+.5f}")
-equal_10 = el.member_weights(10, "equal")
+equal_10 = el.shares(10, "equal")
 averaged = el.average_weights(saved_weights[:10], equal_10)
 print(f"the same entry of el.average_weights: {averaged[0][0, 0]:+.5f}")
 
@@ -228,7 +222,7 @@ glue("final_accuracy", final_accuracy, display=False)
 # %%
 print("member  " + "".join(f"{i:6d}" for i in range(1, 11)))
 for scheme in el.SCHEMES:
-    shares = el.member_weights(10, scheme, alpha=2.0)
+    shares = el.shares(10, scheme, alpha=2.0)
     print(f"{scheme[:6]:6s}  " + "".join(f"{s:6.3f}" for s in shares))
 
 # %% [markdown]
@@ -241,7 +235,7 @@ single = [test_accuracy(saved_weights[n - 1]) for n in n_values]
 average = {
     scheme: [
         test_accuracy(
-            el.average_weights(saved_weights[:n], el.member_weights(n, scheme))
+            el.average_weights(saved_weights[:n], el.shares(n, scheme))
         )
         for n in n_values
     ]
@@ -328,7 +322,7 @@ many = {}
 for n in counts:
     row = []
     for scheme in ("equal", "linear"):
-        w = el.average_weights(saved_weights[:n], el.member_weights(n, scheme))
+        w = el.average_weights(saved_weights[:n], el.shares(n, scheme))
         many[scheme, n] = (test_accuracy(w), test_log_loss(w))
         row.append(f"{many[scheme, n][0]:10.3f} {many[scheme, n][1]:8.4f}")
     print(f"{n:4d}  " + "   ".join(row))
@@ -339,7 +333,7 @@ for n in counts:
 # %% mystnb={"figure": {"caption": "Averaging many checkpoints: test accuracy (left) and test log-loss (right) of the equal-weights average of the n most recent checkpoints, n from 1 to 250, with each n-th checkpoint alone as a dot.", "name": "fig-polyak-many"}}
 all_n = np.arange(1, len(saved_weights) + 1)
 equal_many = [
-    el.average_weights(saved_weights[:n], el.member_weights(n, "equal"))
+    el.average_weights(saved_weights[:n], el.shares(n, "equal"))
     for n in all_n
 ]
 fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(11, 3.6))
@@ -382,7 +376,7 @@ alphas = [0.5, 1, 2, 5, 10, 25, 50, 100, 250]
 print(f"{'alpha':>6s} {'test acc':>9s} {'log-loss':>9s}")
 sweep = {}
 for alpha in alphas:
-    shares = el.member_weights(len(saved_weights), "exponential", alpha)
+    shares = el.shares(len(saved_weights), "exponential", alpha)
     w = el.average_weights(saved_weights, shares)
     sweep[alpha] = (test_accuracy(w), test_log_loss(w))
     print(f"{alpha:6g} {sweep[alpha][0]:9.3f} {sweep[alpha][1]:9.4f}")
@@ -409,15 +403,12 @@ for alpha in alphas:
 # %%
 def train_with_ema(ema_momentum):
     net = el.compile_sgd(
-        el.build_mlp(hidden_units=25, seed=SEED),
+        el.build_mlp(seed=SEED),
         use_ema=True,  # passed on to keras.optimizers.SGD
         ema_momentum=ema_momentum,
     )
-    data = el.training_dataset(problem.x_train, y_train, seed=SEED)
-    net.fit(
-        data, epochs=500, steps_per_epoch=4, shuffle=False, verbose=0,
-        callbacks=[el.TrainingProgress(f"EMA momentum {ema_momentum:.4f}")],
-    )
+    el.train(net, problem.x_train, y_train, seed=SEED,
+             callbacks=[el.TrainingProgress(f"EMA momentum {ema_momentum:.4f}")])
     return net
 
 
@@ -455,7 +446,7 @@ for m in (float(np.exp(-1 / 8)), 0.99, 0.999):
 final_loss = test_log_loss(saved_weights[0])
 rows = {"final model (epoch 499)": (final_accuracy, final_loss)}
 for s in el.SCHEMES:
-    w = el.average_weights(saved_weights[:10], el.member_weights(10, s))
+    w = el.average_weights(saved_weights[:10], el.shares(10, s))
     rows[f"{s} average of the last 10"] = (test_accuracy(w), test_log_loss(w))
 acc250, loss250 = rows["equal average of the last 250"] = many["equal", 250]
 for m, scores in ema.items():
@@ -493,7 +484,7 @@ glue("bayes_test", bayes_test, display=False)
 #   averaging the points it visits estimates the bottom better than any one of them.
 # - `el.EpochCheckpoints` saves chosen epochs during one `fit`, atomically, in Keras 3's
 #   `.weights.h5` format, which includes the optimizer state: any checkpoint resumes training.
-# - `el.average_weights` with `el.member_weights` gives the equal, linear and exponential
+# - `el.average_weights` with `el.shares` gives the equal, linear and exponential
 #   averages; `el.model_with_weights` turns them into a model.
 # - On this problem, in this run, the averages of the last 10 epochs stay within the range of
 #   the single checkpoints; averages over hundreds of epochs improve the log-loss more clearly

@@ -97,9 +97,13 @@ bayes = el.BayesClassifier.for_problem(problem)
 bayes_test = bayes.accuracy(problem.x_test, problem.y_test)
 
 
+# The original's cosine run: chapter 02's recipe for 400 epochs instead of 500.
+RUN = el.RECIPE.replace(epochs=400)
+
+
 def compiled_baseline(**options):
     # The compile call of chapter 02 (SGD, momentum 0.9); the callback sets the rate.
-    return el.compile_sgd(el.build_mlp(hidden_units=25, seed=SEED), **options)
+    return el.compile_sgd(el.build_mlp(seed=SEED), RUN, **options)
 
 
 model = compiled_baseline()
@@ -107,12 +111,8 @@ schedule = el.CosineAnnealing(n_epochs=400, n_cycles=8, lr_max=0.01)
 curves = el.AccuracyCurves(
     train=(problem.x_train, y_train), test=(problem.x_test, problem.y_test)
 )
-history = model.fit(
-    el.training_dataset(problem.x_train, y_train, seed=SEED),
-    epochs=400,
-    steps_per_epoch=4,
-    shuffle=False,
-    verbose=0,
+history = el.train(
+    model, problem.x_train, y_train, seed=SEED, recipe=RUN,
     callbacks=[schedule, curves, el.TrainingProgress("per-epoch cosine")],
 )
 epoch_train = el.accuracy(model, problem.x_train, problem.y_train)
@@ -180,9 +180,8 @@ model_batch = compiled_baseline(steps_per_execution=1)
 schedule_batch = el.CosineAnnealing(
     n_epochs=400, n_cycles=8, lr_max=0.01, per="batch"
 )
-model_batch.fit(
-    el.training_dataset(problem.x_train, y_train, seed=SEED),
-    epochs=400, steps_per_epoch=4, shuffle=False, verbose=0,
+el.train(
+    model_batch, problem.x_train, y_train, seed=SEED, recipe=RUN,
     callbacks=[schedule_batch, el.TrainingProgress("per-batch cosine")],
 )
 batch_test = el.accuracy(model_batch, problem.x_test, problem.y_test)
@@ -230,9 +229,8 @@ print(f"ours == the callback's rates: {np.array_equal(ours, batch_values)}")
 
 # No callback: the optimizer evaluates the schedule itself at every step.
 model_builtin = compiled_baseline(learning_rate=builtin)
-model_builtin.fit(
-    el.training_dataset(problem.x_train, y_train, seed=SEED),
-    epochs=400, steps_per_epoch=4, shuffle=False, verbose=0,
+el.train(
+    model_builtin, problem.x_train, y_train, seed=SEED, recipe=RUN,
     callbacks=[el.TrainingProgress("CosineDecayRestarts")],
 )
 builtin_test = el.accuracy(model_builtin, problem.x_test, problem.y_test)

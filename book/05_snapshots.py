@@ -75,19 +75,18 @@ bayes = el.BayesClassifier.for_problem(problem)
 bayes_test = bayes.accuracy(problem.x_test, problem.y_test)
 
 
-def snapshot_run(folder, n_cycles=10, lr_max=0.01, n_epochs=500):
+# The original's snapshot run: chapter 02's recipe on a wider network (50 hidden units).
+WIDE = el.RECIPE.replace(hidden_units=50)
+
+
+def snapshot_run(folder, n_cycles=10, lr_max=0.01):
     """Train the 50-unit MLP with a snapshot at the end of every cycle."""
-    # SGD with momentum 0.9, as in chapter 02
-    model = el.compile_sgd(el.build_mlp(hidden_units=50, seed=SEED))
+    model = el.compile_sgd(el.build_mlp(seed=SEED, recipe=WIDE), WIDE)
     # replace=True: a re-run of the chapter replaces the snapshots of its previous run
-    snapshots = el.SnapshotEnsemble(folder, n_epochs, n_cycles, lr_max, replace=True)
-    model.fit(
-        el.training_dataset(problem.x_train, y_train, seed=SEED),
-        epochs=n_epochs, steps_per_epoch=4, shuffle=False, verbose=0,
-        callbacks=[
-            snapshots, el.TrainingProgress(f"{n_cycles} cycles, lr_max {lr_max}")
-        ],
-    )
+    snapshots = el.SnapshotEnsemble(folder, WIDE.epochs, n_cycles, lr_max, replace=True)
+    el.train(model, problem.x_train, y_train, seed=SEED, recipe=WIDE, callbacks=[
+        snapshots, el.TrainingProgress(f"{n_cycles} cycles, lr_max {lr_max}")
+    ])
     return model, snapshots
 
 
@@ -241,7 +240,7 @@ print(f"mean of the single snapshots' log-loss: {np.mean(single_loss):.4f}")
 
 # %%
 swa_weights = el.average_weights(
-    [w for _, w in loaded], el.member_weights(len(loaded), "equal")
+    [w for _, w in loaded], el.shares(len(loaded), "equal")
 )
 swa = el.model_with_weights(model, swa_weights)
 swa_acc = el.accuracy(swa, problem.x_test, problem.y_test)

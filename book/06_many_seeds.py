@@ -60,20 +60,19 @@ x_test, y_test = problem.x_test, problem.y_test
 # configurations that way would take half an hour. `el.train_replicas` instead trains one
 # *replica* per seed, all at once: the replicas' weights are stacked along a new first axis, every
 # step updates all of them with batched matrix products, and an epoch is one compiled TensorFlow
-# call. Each replica is exactly chapter 02's recipe: the initial weights of
-# `el.build_mlp(25, seed)`, the batches of `el.training_dataset(..., seed=seed)` (the same
-# per-epoch shuffles), the cross-entropy, and Keras 3's SGD update with momentum 0.9. Keras has no
-# way to train many models on different batch streams in one `fit`, which is why this part is
-# written by hand (the docstring of `ensemble_lib/engine.py` explains each choice).
+# call. Each replica is chapter 02's recipe, read from the same `el.RECIPE`: the initial weights
+# of `el.build_mlp(seed)`, the batches of `el.training_dataset(..., seed=seed)` (the same
+# per-epoch shuffles), the cross-entropy, and Keras 3's SGD update with momentum. A Keras `fit`
+# trains one model on one stream of batches, which is why this part is written by hand (the
+# docstring of `ensemble_lib/replicas.py` explains each choice).
 #
 # Same method, or just similar? The first check trains seed 0 both ways and compares the weights
 # after 500 epochs, and then compares the engine's first five seeds with the five runs of chapter
 # 02 (test accuracy 0.804, 0.806, 0.805, 0.792 and 0.778).
 
 # %%
-net = el.compile_sgd(el.build_mlp(hidden_units=25, seed=0))
-data = el.training_dataset(x_train, y_train, seed=0)
-net.fit(data, epochs=500, steps_per_epoch=4, shuffle=False, verbose=0)
+net = el.compile_sgd(el.build_mlp(seed=0))
+el.train(net, x_train, y_train, seed=0)
 
 five = el.train_replicas(x_train, y_train, seeds=range(5))
 largest = max(
@@ -82,15 +81,15 @@ largest = max(
 )
 print(f"seed 0, largest weight difference after 500 epochs: {largest:.0e}")
 print(f"Keras: test accuracy {el.accuracy(net, x_test, y_test):.3f}")
-accuracy_five, _ = el.scores(el.replica_probabilities(five.weights, x_test), y_test)
+accuracy_five, _ = el.replica_scores(five.probabilities(x_test), y_test)
 print("engine, seeds 0-4:", " ".join(f"{a:.3f}" for a in accuracy_five))
 
 # %% [markdown]
 # The weights agree to within a few float32 rounding steps, and the five accuracies are chapter
 # 02's, digit for digit. They are not identical to the last bit: a batched matrix product may
-# round differently from a single one, and over 2000 steps such a difference sometimes grows
-# until a borderline test point changes side (the tests find one seed in six where the final
-# accuracy moves by 0.001). The engine is the same training, not a bitwise copy of one run.
+# round differently from a single one, and over 2000 steps such a difference can grow until a
+# borderline test point changes side, moving a final accuracy by 0.001. The engine is the same
+# training, not a bitwise copy of one run.
 #
 # ## The study
 #
@@ -114,62 +113,62 @@ print("engine, seeds 0-4:", " ".join(f"{a:.3f}" for a in accuracy_five))
 # %%
 SEEDS = range(50)
 EMA_MOMENTA = (float(np.exp(-1 / 8)), 0.99, 0.999)
-CYCLE_ENDS = el.cycle_ends(500, 10)  # epochs 49, 99, ..., 499
+LAST_10 = list(range(499, 489, -1))  # the constant run's last epochs, most recent first
+LAST_250 = list(range(499, 249, -1))
 
 
-def cosine_rates(cycles=10, lr_max=0.01, per="epoch"):
-    return el.cosine_annealing_rates(500, cycles, lr_max, steps_per_epoch=4, per=per)
+def cosine(cycles=10, lr_max=0.01, per="epoch"):
+    """Chapter 04's schedule callback; the replicas follow the rates it would set."""
+    return el.CosineAnnealing(500, cycles, lr_max, per=per)
 
 
 SCHEDULES = {
     "constant": 0.01,
-    "cosine": cosine_rates(),
-    "5 cycles": cosine_rates(cycles=5),
-    "20 cycles": cosine_rates(cycles=20),
-    "50 cycles": cosine_rates(cycles=50),
-    "lr_max 0.05": cosine_rates(lr_max=0.05),
-    "lr_max 0.1": cosine_rates(lr_max=0.1),
-    "per-batch rate": cosine_rates(per="batch"),
+    "cosine": cosine(),
+    "5 cycles": cosine(cycles=5),
+    "20 cycles": cosine(cycles=20),
+    "50 cycles": cosine(cycles=50),
+    "lr_max 0.05": cosine(lr_max=0.05),
+    "lr_max 0.1": cosine(lr_max=0.1),
+    "per-batch rate": cosine(per="batch"),
 }
-KEEP = set(range(250, 500))  # the constant run's last 250 epochs
-for cycles in (5, 10, 20, 50):
-    KEEP |= set(el.cycle_ends(500, cycles))  # every cosine run's snapshots
+KEEP = set(LAST_250)
+for schedule in SCHEDULES.values():
+    if isinstance(schedule, el.CosineAnnealing):
+        KEEP |= set(schedule.cycle_ends)  # every cosine run's snapshots
 
 runs = el.train_schedules(
     x_train, y_train, SEEDS, SCHEDULES, keep=KEEP, ema_momenta=EMA_MOMENTA
 )
-constant, cosine = runs["constant"], runs["cosine"]
+constant, cosine_run = runs["constant"], runs["cosine"]
+CYCLE_ENDS = cosine_run.cycle_ends  # epochs 49, 99, ..., 499
 
 
-def score(weights):
-    """Test accuracy and log-loss of every replica's model."""
-    return el.scores(el.replica_probabilities(weights, x_test), y_test)
+def score(probabilities):
+    """Test accuracy and log-loss of every replica's predictions."""
+    return el.replica_scores(probabilities, y_test)
 
 
 def average(run, epochs, scheme="equal", alpha=2.0):
     """Every replica's weighted average of its weights after ``epochs``."""
-    weights = el.member_weights(len(epochs), scheme, alpha=alpha)
-    return el.average_weights(run.members(epochs), weights)
+    shares = el.shares(len(epochs), scheme, alpha=alpha)
+    return el.average_weights(run.kept_at(epochs), shares)
 
 
-def ensemble(run, epochs):
-    """Every replica's soft vote over its models after ``epochs``."""
-    probabilities = [el.replica_probabilities(m, x_test) for m in run.members(epochs)]
-    return el.scores(np.mean(probabilities, axis=0), y_test)
-
-
-LAST_10 = list(range(499, 489, -1))  # most recent first
-methods = {"final model (baseline)": score(constant.weights)}
+methods = {"final model (baseline)": score(constant.probabilities(x_test))}
 for scheme in el.SCHEMES:
-    methods[f"Polyak {scheme}, last 10"] = score(average(constant, LAST_10, scheme))
+    averaged = average(constant, LAST_10, scheme)
+    methods[f"Polyak {scheme}, last 10"] = score(constant.probabilities(x_test, averaged))
 methods["Polyak equal, last 250"] = score(
-    average(constant, list(range(499, 249, -1)))
+    constant.probabilities(x_test, average(constant, LAST_250))
 )
 for m in EMA_MOMENTA:
-    methods[f"Keras EMA, momentum {m:.4f}"] = score(constant.ema[m])
-methods["cosine annealing alone"] = score(cosine.weights)
-methods["snapshot ensemble (10)"] = ensemble(cosine, CYCLE_ENDS[::-1])
-methods["snapshot weight average (10)"] = score(average(cosine, CYCLE_ENDS))
+    methods[f"Keras EMA, momentum {m:.4f}"] = score(constant.probabilities(x_test, constant.ema[m]))
+methods["cosine annealing alone"] = score(cosine_run.probabilities(x_test))
+methods["snapshot ensemble (10)"] = score(cosine_run.soft_vote(x_test, CYCLE_ENDS))
+methods["snapshot weight average (10)"] = score(
+    cosine_run.probabilities(x_test, average(cosine_run, CYCLE_ENDS[::-1]))
+)
 print(f"{len(methods)} methods x {len(SEEDS)} seeds scored")
 
 # %% [markdown]
@@ -305,7 +304,7 @@ for name, reported in originals.items():
 N_AVERAGED = (1, 2, 3, 5, 10, 20, 30, 50, 75, 100, 150, 200, 250)
 curve = {"accuracy": [], "log-loss": []}
 for n in N_AVERAGED:
-    acc, loss = score(average(constant, list(range(499, 499 - n, -1))))
+    acc, loss = score(constant.probabilities(x_test, average(constant, LAST_250[:n])))
     curve["accuracy"].append(el.paired_comparison(acc, base_acc).difference)
     curve["log-loss"].append(el.paired_comparison(loss, base_loss).difference)
 
@@ -330,9 +329,8 @@ for n, acc_iv, loss_iv in zip(N_AVERAGED, curve["accuracy"], curve["log-loss"]):
 
 print("\nexponential weights over the last 250 epochs, by decay alpha:")
 for alpha in (0.5, 2.0, 10.0, 50.0, 250.0):
-    acc, loss = score(
-        average(constant, list(range(499, 249, -1)), "exponential", alpha)
-    )
+    averaged = average(constant, LAST_250, "exponential", alpha)
+    acc, loss = score(constant.probabilities(x_test, averaged))
     d = el.paired_comparison(acc, base_acc).difference
     dl = el.paired_comparison(loss, base_loss).difference
     print(f"alpha {alpha:5.1f}: accuracy {d.mean:+.4f} [{d.low:+.4f}, {d.high:+.4f}],"
@@ -353,12 +351,11 @@ for alpha in (0.5, 2.0, 10.0, 50.0, 250.0):
 # and its final model are compared with the constant-rate baseline of the same seed.
 
 # %%
-CYCLES = {"5 cycles": 5, "20 cycles": 20, "50 cycles": 50}
-for name in ("cosine", *list(SCHEDULES)[2:]):
-    run = runs[name]
-    ends = el.cycle_ends(500, CYCLES.get(name, 10))
-    ens_acc, ens_loss = ensemble(run, ends[::-1][:10])  # the last 10 at most
-    final_acc, _ = score(run.weights)
+for name, run in runs.items():
+    if name == "constant":
+        continue
+    ens_acc, ens_loss = score(run.soft_vote(x_test, run.cycle_ends[-10:]))  # the last 10 at most
+    final_acc, _ = score(run.probabilities(x_test))
     d = el.paired_comparison(ens_acc, base_acc)
     dl = el.paired_comparison(ens_loss, base_loss).difference
     label = "10 cycles, lr_max 0.01 (above)" if name == "cosine" else name
@@ -380,24 +377,17 @@ for name in ("cosine", *list(SCHEDULES)[2:]):
 # of chapter 01.
 
 # %% mystnb={"figure": {"caption": "Decision regions on the test points for seed 0: the Bayes-optimal rule, the final model of the constant-rate run, the equal average of its last 250 epochs, and the snapshot ensemble of the cosine run. Titles give the test accuracy.", "name": "fig-regions-06"}}
-def one(weights, i=0):
-    return [w[i:i + 1] for w in weights]
-
-
-def predictor(members):
-    def predict(points):
-        probs = [el.replica_probabilities(m, points)[0] for m in members]
-        return np.mean(probs, axis=0).argmax(axis=1)
-    return predict
-
-
+constant_0, cosine_0 = constant.subset([0]), cosine_run.subset([0])  # seed 0's replicas
+average_0 = average(constant_0, LAST_250)
 panels = {
     "Bayes-optimal": bayes.predict,
-    "final model": predictor([one(constant.weights)]),
-    "equal average, last 250": predictor(
-        [one(average(constant, list(range(499, 249, -1))))]
+    "final model": lambda points: constant_0.probabilities(points)[0].argmax(axis=1),
+    "equal average, last 250": (
+        lambda points: constant_0.probabilities(points, average_0)[0].argmax(axis=1)
     ),
-    "snapshot ensemble (10)": predictor([one(m) for m in cosine.members(CYCLE_ENDS)]),
+    "snapshot ensemble (10)": (
+        lambda points: cosine_0.soft_vote(points, CYCLE_ENDS)[0].argmax(axis=1)
+    ),
 }
 bounds = el.data_bounds(x_test)
 fig, axes = plt.subplots(2, 2, figsize=(9, 8), sharex=True, sharey=True)

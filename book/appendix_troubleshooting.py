@@ -292,8 +292,8 @@ print(f"last epoch: accuracy {last['accuracy']:.3f}, "
 # %%
 def short_run(seed):
     net = el.compile_sgd(el.build_mlp(seed=seed))
-    data = el.training_dataset(problem.x_train, y_train, seed=seed)
-    net.fit(data, epochs=20, steps_per_epoch=4, verbose=0)
+    el.train(net, problem.x_train, y_train, seed=seed,
+             recipe=el.RECIPE.replace(epochs=20))
     return net.get_weights()
 
 

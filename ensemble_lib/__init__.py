@@ -6,105 +6,26 @@ load. Every public name below says in its docstring which chapter introduces it.
 """
 
 # Must come first: fixes the numeric path before anything imports TensorFlow or NumPy.
-from .reproducibility import reproducible  # noqa: I001
+from . import reproducibility  # noqa: I001
+from .reproducibility import *  # noqa: F403
 
-from .averaging import SCHEMES, average_weights, member_weights, model_with_weights
-from .bayes import BayesClassifier
-from .checkpoints import (
-    EpochCheckpoints,
-    checkpoint_path,
-    load_checkpoints,
-    resume_from_checkpoints,
-    saved_epochs,
-)
-from .data import Blobs, load_blobs, one_hot
-from .exact import exact_softmax
-from .engine import ReplicaRun, replica_probabilities, scores, train_replicas, train_schedules
-from .ensembles import disagreement, ensemble_predict
-from .models import build_mlp, initial_weights
-from .plotting import (
-    CLASS_COLORS,
-    data_bounds,
-    plot_blobs,
-    plot_decision_boundaries,
-    plot_decision_regions,
-    plot_intervals,
-    plot_learning_curves,
-    plot_members,
-    use_book_style,
-)
-from .progress import TrainingProgress
-from .schedules import (
-    CosineAnnealing,
-    SnapshotEnsemble,
-    cosine_annealing,
-    cosine_annealing_rates,
-    cycle_ends,
-    triangular,
-)
-from .statistics import Interval, PairedComparison, mean_interval, paired_comparison
-from .training import (
-    AccuracyCurves,
-    accuracy,
-    compile_sgd,
-    epoch_order,
-    log_loss,
-    predict_classes,
-    steps_per_epoch,
-    training_dataset,
-)
+from .averaging import *  # noqa: F403
+from .bayes import *  # noqa: F403
+from .checkpoints import *  # noqa: F403
+from .data import *  # noqa: F403
+from .exact import *  # noqa: F403
+from .ensembles import *  # noqa: F403
+from .models import *  # noqa: F403
+from .plotting import *  # noqa: F403
+from .progress import *  # noqa: F403
+from .recipe import *  # noqa: F403
+from .replicas import *  # noqa: F403
+from .schedules import *  # noqa: F403
+from .statistics import *  # noqa: F403
+from .training import *  # noqa: F403
 
-__all__ = [
-    "accuracy",
-    "AccuracyCurves",
-    "average_weights",
-    "BayesClassifier",
-    "Blobs",
-    "build_mlp",
-    "checkpoint_path",
-    "CLASS_COLORS",
-    "compile_sgd",
-    "cosine_annealing",
-    "cosine_annealing_rates",
-    "CosineAnnealing",
-    "cycle_ends",
-    "data_bounds",
-    "disagreement",
-    "ensemble_predict",
-    "epoch_order",
-    "exact_softmax",
-    "EpochCheckpoints",
-    "initial_weights",
-    "Interval",
-    "load_blobs",
-    "load_checkpoints",
-    "log_loss",
-    "mean_interval",
-    "member_weights",
-    "model_with_weights",
-    "one_hot",
-    "paired_comparison",
-    "PairedComparison",
-    "plot_blobs",
-    "plot_decision_boundaries",
-    "plot_decision_regions",
-    "plot_intervals",
-    "plot_learning_curves",
-    "plot_members",
-    "predict_classes",
-    "replica_probabilities",
-    "ReplicaRun",
-    "reproducible",
-    "resume_from_checkpoints",
-    "saved_epochs",
-    "SCHEMES",
-    "scores",
-    "SnapshotEnsemble",
-    "steps_per_epoch",
-    "train_replicas",
-    "train_schedules",
-    "training_dataset",
-    "TrainingProgress",
-    "triangular",
-    "use_book_style",
-]
+# Every module lists its public names once, in its own __all__; the star imports above bound the
+# modules themselves as attributes of this package.
+_MODULES = (reproducibility, averaging, bayes, checkpoints, data, exact, ensembles, models, plotting,  # noqa: F405
+            progress, recipe, replicas, schedules, statistics, training)  # noqa: F405
+__all__ = [name for module in _MODULES for name in module.__all__]

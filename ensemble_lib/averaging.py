@@ -11,10 +11,12 @@ import numpy as np
 
 from ._checks import check_int, check_numeric_array, check_positive
 
+__all__ = ["SCHEMES", "average_weights", "model_with_weights", "shares"]
+
 SCHEMES = ("equal", "linear", "exponential")
 
 
-def member_weights(n: int, scheme: str, alpha: float = 2.0) -> np.ndarray:
+def shares(n: int, scheme: str, alpha: float = 2.0) -> np.ndarray:
     """How much each of ``n`` members counts, member 1 (the most recent) first; sums to 1 (chapter 03).
 
     * ``"equal"``: every member ``1/n``;
@@ -59,12 +61,12 @@ def _as_weight_list(member, index: int) -> list[np.ndarray]:
     return arrays
 
 
-def average_weights(members, weights) -> list[np.ndarray]:
+def average_weights(members, shares) -> list[np.ndarray]:
     """The weighted average of the members' weights, array by array (chapter 03).
 
     ``members`` are Keras models or lists of weight arrays (``model.get_weights()``), all of the
-    same architecture; ``weights`` says how much each counts (non-negative, not all zero; they
-    are normalised to sum to 1). Returns a list of arrays in the layer order of the first member,
+    same architecture; ``shares`` says how much each counts (non-negative, not all zero; they
+    are normalised to sum to 1; :func:`shares` gives the book's three schemes). Returns a list of arrays in the layer order of the first member,
     in its dtype. The sum runs in float64, member by member in the order given.
     """
     if isinstance(members, (str, bytes)) or not hasattr(members, "__len__"):
@@ -81,19 +83,19 @@ def average_weights(members, weights) -> list[np.ndarray]:
         for j, (a, b) in enumerate(zip(reference, other)):
             if a.shape != b.shape:
                 raise ValueError(f"members[{i}] weight array {j} has shape {b.shape}, members[0] has {a.shape}")
-    w = check_numeric_array(weights, "weights").astype(np.float64)
+    w = check_numeric_array(shares, "shares").astype(np.float64)
     if w.ndim != 1 or len(w) != len(lists):
-        raise ValueError(f"weights must hold one number per member ({len(lists)}), got shape {w.shape}")
+        raise ValueError(f"shares must hold one number per member ({len(lists)}), got shape {w.shape}")
     if np.any(w < 0):
-        raise ValueError("weights must not be negative")
+        raise ValueError("shares must not be negative")
     if w.sum() == 0:
-        raise ValueError("weights are all zero: at least one member must count")
+        raise ValueError("shares are all zero: at least one member must count")
     w = w / w.sum()
     averaged = []
     for j, first in enumerate(reference):
         total = np.zeros(first.shape, dtype=np.float64)
-        for member, share in zip(lists, w):
-            total += share * member[j].astype(np.float64)
+        for member, part in zip(lists, w):
+            total += part * member[j].astype(np.float64)
         averaged.append(total.astype(first.dtype))
     return averaged
 

@@ -15,6 +15,8 @@ import numpy as np
 
 from ._checks import check_int, check_labels, check_numeric_array, check_real
 
+__all__ = ["BayesClassifier"]
+
 
 def _as_points(x, n_features: int, name: str = "x") -> np.ndarray:
     arr = check_numeric_array(x, name).astype(np.float64)

@@ -53,6 +53,14 @@ import numpy as np
 
 from ._checks import check_int
 
+__all__ = [
+    "EpochCheckpoints",
+    "checkpoint_path",
+    "load_checkpoints",
+    "resume_from_checkpoints",
+    "saved_epochs",
+]
+
 _NAME = re.compile(r"^epoch-(\d{4,})\.weights\.h5$")
 _TMP_PREFIX = ".tmp-"
 #: The record of a folder's run, beside its checkpoints.

@@ -13,6 +13,8 @@ from sklearn.datasets import make_blobs
 
 from ._checks import check_int
 
+__all__ = ["Blobs", "load_blobs", "one_hot"]
+
 #: The recipe of the original tutorials: ``make_blobs`` with these arguments.
 N_SAMPLES = 1100
 N_CLASSES = 3

@@ -10,6 +10,8 @@ import numpy as np
 
 from ._checks import check_numeric_array
 
+__all__ = ["disagreement", "ensemble_predict"]
+
 
 def _member_probabilities(members, x) -> list[np.ndarray]:
     if isinstance(members, keras.Model) or not hasattr(members, "__len__"):

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import keras
 
+__all__ = ["exact_softmax"]
+
 
 @keras.saving.register_keras_serializable(package="ensemble_lib", name="exact_softmax")
 def exact_softmax(x, axis: int = -1):

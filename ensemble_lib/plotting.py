@@ -17,6 +17,18 @@ import numpy as np
 
 from ._checks import check_labels, check_numeric_array, check_real
 
+__all__ = [
+    "CLASS_COLORS",
+    "data_bounds",
+    "plot_blobs",
+    "plot_decision_boundaries",
+    "plot_decision_regions",
+    "plot_intervals",
+    "plot_learning_curves",
+    "plot_members",
+    "use_book_style",
+]
+
 #: Colour-blind-safe class colours (Okabe and Ito), class 0, 1, 2.
 CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73")
 #: Colours of the curves: training data, test data, reference lines.

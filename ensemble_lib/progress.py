@@ -25,6 +25,8 @@ import keras
 
 from ._checks import check_positive
 
+__all__ = ["TrainingProgress"]
+
 
 def _kernel_display():
     """IPython's ``display`` when running in a Jupyter kernel, else ``None``."""

@@ -41,6 +41,8 @@ import platform
 import sys
 from pathlib import Path
 
+__all__ = ["reproducible"]
+
 #: Environment TensorFlow reads once, when it is first imported.
 TF_ENVIRONMENT = {
     # Keras 3 on the TensorFlow backend.

@@ -18,6 +18,15 @@ import numpy as np
 from ._checks import check_int, check_positive, check_real
 from .checkpoints import _WritesCheckpoints
 
+__all__ = [
+    "CosineAnnealing",
+    "SnapshotEnsemble",
+    "cosine_annealing",
+    "cosine_annealing_rates",
+    "cycle_ends",
+    "triangular",
+]
+
 
 def _check_cycles(n_epochs, n_cycles) -> tuple[int, int]:
     n_epochs = check_int(n_epochs, "n_epochs", minimum=1)
@@ -124,6 +133,15 @@ class CosineAnnealing(keras.callbacks.Callback):
         self._epoch = 0
         self._epoch_rate = None
 
+    @property
+    def cycle_ends(self) -> list[int]:
+        """The epochs that end a cycle: :func:`cycle_ends` of this schedule."""
+        return cycle_ends(self.n_epochs, self.n_cycles)
+
+    def rate_table(self, steps_per_epoch: int) -> np.ndarray:
+        """Every rate this callback sets, ``(n_epochs, steps_per_epoch)``: what chapter 06's replicas follow."""
+        return cosine_annealing_rates(self.n_epochs, self.n_cycles, self.lr_max, steps_per_epoch, self.per)
+
     def _set(self, rate: float, step: int) -> None:
         self.model.optimizer.learning_rate = rate
         self.rates.append((self._epoch, step, rate))
@@ -170,7 +188,7 @@ class SnapshotEnsemble(_WritesCheckpoints, CosineAnnealing):
     def __init__(self, folder, n_epochs: int, n_cycles: int, lr_max: float, per: str = "epoch", replace: bool = False):
         super().__init__(n_epochs, n_cycles, lr_max, per=per)
         self._init_checkpoints(folder, replace)
-        self.snapshot_epochs = cycle_ends(n_epochs, n_cycles)
+        self.snapshot_epochs = self.cycle_ends
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)

@@ -19,6 +19,8 @@ from scipy import stats as _stats
 
 from ._checks import check_numeric_array, check_real
 
+__all__ = ["Interval", "PairedComparison", "mean_interval", "paired_comparison"]
+
 
 def _check_values(values, name: str) -> np.ndarray:
     array = check_numeric_array(values, name).astype(np.float64)

@@ -17,6 +17,17 @@ import tensorflow as tf
 import keras
 
 from ._checks import check_int, check_labels, check_numeric_array
+from .recipe import RECIPE, Recipe, check_recipe, check_seed, epoch_order
+
+__all__ = [
+    "AccuracyCurves",
+    "accuracy",
+    "compile_sgd",
+    "log_loss",
+    "predict_classes",
+    "train",
+    "training_dataset",
+]
 
 
 def _check_x(x, name: str) -> np.ndarray:
@@ -42,22 +53,35 @@ def _check_xy(x, y, name: str):
 
 
 def compile_sgd(
-    model, learning_rate=0.01, momentum: float = 0.9, steps_per_execution: int = 4, metrics=None, **optimizer_options
+    model, recipe: Recipe = RECIPE, learning_rate=None, steps_per_execution: int = 4, metrics=None, **optimizer_options
 ):
     """Compile ``model`` with the book's SGD recipe and return it (chapter 02).
 
-    What chapter 02 writes out in full: SGD with momentum, categorical cross-entropy,
-    ``jit_compile=False`` (XLA would compile for the host's own instruction set) and
-    ``steps_per_execution`` (4: one compiled call per epoch of 100 points; use 1 when a callback
-    must act before every batch). No running metric unless ``metrics`` asks for one: the book
-    records accuracy with :class:`AccuracyCurves`, and a metric costs time at every step.
-    ``learning_rate`` may be a number or a Keras ``LearningRateSchedule``;
-    ``optimizer_options`` go to ``keras.optimizers.SGD`` (for example ``use_ema=True``,
-    chapter 03).
+    What chapter 02 writes out in full: SGD with the recipe's momentum, categorical
+    cross-entropy, ``jit_compile=False`` (XLA would compile for the host's own instruction set)
+    and ``steps_per_execution`` (4: one compiled call per epoch of 100 points; use 1 when a
+    callback must act before every batch). No running metric unless ``metrics`` asks for one:
+    the book records accuracy with :class:`AccuracyCurves`, and a metric costs time at every step.
+
+    Args:
+        model: an uncompiled Keras model.
+        recipe: the :class:`~ensemble_lib.recipe.Recipe` (learning rate and momentum).
+        learning_rate: replaces the recipe's rate, e.g. with a Keras ``LearningRateSchedule``.
+        steps_per_execution: batches per compiled call.
+        metrics: Keras metrics to track while training (none by default).
+        **optimizer_options: passed to ``keras.optimizers.SGD`` (e.g. ``use_ema=True``, chapter 03).
+
+    Returns:
+        ``model``, compiled.
     """
+    check_recipe(recipe)
     steps_per_execution = check_int(steps_per_execution, "steps_per_execution", minimum=1)
     model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum, **optimizer_options),
+        optimizer=keras.optimizers.SGD(
+            learning_rate=recipe.learning_rate if learning_rate is None else learning_rate,
+            momentum=recipe.momentum,
+            **optimizer_options,
+        ),
         loss="categorical_crossentropy",
         metrics=metrics,
         jit_compile=False,
@@ -66,31 +90,36 @@ def compile_sgd(
     return model
 
 
-def training_dataset(x, y, batch_size: int = 32, seed: int = 0, first_epoch: int = 0) -> tf.data.Dataset:
+def training_dataset(x, y, seed: int = 0, recipe: Recipe = RECIPE, first_epoch: int = 0) -> tf.data.Dataset:
     """Mini-batches for ``fit``: every epoch a fresh shuffle, fixed by ``(seed, epoch)`` alone (chapter 02).
 
-    ``y`` is what the loss expects (one-hot rows for categorical cross-entropy). Each epoch covers
-    the whole training set once in a new order, as ``fit(x, y, shuffle=True)`` does, in batches
-    of ``batch_size`` with a smaller last batch (100 points: 32, 32, 32, 4), and the pipeline runs
-    on for as many epochs as ``fit`` asks: pass ``steps_per_epoch=steps_per_epoch(len(x),
-    batch_size)`` and ``shuffle=False`` (the pipeline shuffles itself).
+    Each epoch covers the whole training set once in a new order (:func:`~ensemble_lib.recipe.epoch_order`),
+    as ``fit(x, y, shuffle=True)`` does, in batches of ``recipe.batch_size`` with a smaller last
+    batch (100 points: 32, 32, 32, 4); the pipeline runs on for as many epochs as ``fit`` asks
+    (pass ``steps_per_epoch=recipe.steps_per_epoch(len(x))`` and ``shuffle=False``).
 
-    The order of epoch ``e`` is a stateless function of ``(seed, e)``, not of how many epochs were
-    drawn before. So a run resumed at epoch ``k`` (``first_epoch=k`` here, ``initial_epoch=k`` in
-    ``fit``) sees exactly the batches the uninterrupted run saw (chapter 03).
+    Args:
+        x: training points, shape ``(n_points, n_features)``.
+        y: what the loss expects (one-hot rows for categorical cross-entropy).
+        seed: the run's seed.
+        recipe: the :class:`~ensemble_lib.recipe.Recipe` (batch size).
+        first_epoch: the epoch the pipeline starts at; a run resumed at epoch ``k``
+            (``initial_epoch=k`` in ``fit``) sees the batches the uninterrupted run saw.
+
+    Returns:
+        An endless ``tf.data.Dataset`` of ``(points, targets)`` batches.
     """
     x, y = _check_xy(x, y, "training_dataset")
-    batch_size = check_int(batch_size, "batch_size", minimum=1)
-    seed = check_int(seed, "seed", minimum=0)
+    batch_size = check_recipe(recipe).batch_size
+    seed = check_seed(seed)
     first_epoch = check_int(first_epoch, "first_epoch", minimum=0)
     features = tf.constant(x)
     targets = tf.constant(np.asarray(y, dtype=np.float32))
     n = len(x)
 
     def one_epoch(epoch):
-        order = epoch_order(n, tf.constant(seed, tf.int64), epoch)
         return (
-            tf.data.Dataset.from_tensor_slices(order)
+            tf.data.Dataset.from_tensor_slices(epoch_order(n, seed, epoch))
             .batch(batch_size)
             .map(lambda idx: (tf.gather(features, idx), tf.gather(targets, idx)))
         )
@@ -98,24 +127,39 @@ def training_dataset(x, y, batch_size: int = 32, seed: int = 0, first_epoch: int
     return tf.data.Dataset.counter(start=first_epoch, dtype=tf.int64).flat_map(one_epoch)
 
 
-def epoch_order(n_points: int, seed, epoch) -> tf.Tensor:
-    """The order in which epoch ``epoch`` of the run seeded ``seed`` visits the ``n_points`` training
-    points (chapter 02; chapter 06's engine draws the same orders).
+def train(model, x, y, seed: int = 0, recipe: Recipe = RECIPE, callbacks=(), initial_epoch: int = 0):
+    """Train a compiled ``model`` by the recipe: the one ``fit`` call every chapter makes (chapter 02).
 
-    ``stateless_shuffle`` of ``0 .. n_points - 1`` keyed by ``(seed, epoch)``: a pure function of
-    the two numbers. ``seed`` and ``epoch`` may be ints or int64 tensors (inside a compiled
-    function).
+    ``model.fit(training_dataset(x, y, seed, recipe), epochs=recipe.epochs,
+    steps_per_epoch=recipe.steps_per_epoch(len(x)), shuffle=False, verbose=0,
+    callbacks=callbacks, initial_epoch=initial_epoch)``, as chapter 02 writes it out.
+
+    Args:
+        model: a model compiled with :func:`compile_sgd`.
+        x: training points.
+        y: one-hot targets.
+        seed: the run's seed (the batches' order; the weights' seed went to ``build_mlp``).
+        recipe: the :class:`~ensemble_lib.recipe.Recipe` (batch size, epochs).
+        callbacks: Keras callbacks, e.g. :class:`AccuracyCurves` or checkpoints.
+        initial_epoch: resume a run at this epoch (chapter 03).
+
+    Returns:
+        ``fit``'s ``History``.
     """
-    n_points = check_int(n_points, "n_points", minimum=1)
-    key = tf.stack([tf.cast(seed, tf.int64), tf.cast(epoch, tf.int64)])
-    return tf.random.experimental.stateless_shuffle(tf.range(n_points, dtype=tf.int64), seed=key)
-
-
-def steps_per_epoch(n_points: int, batch_size: int = 32) -> int:
-    """Number of mini-batches in one epoch: ``ceil(n_points / batch_size)`` (chapter 02)."""
-    n_points = check_int(n_points, "n_points", minimum=1)
-    batch_size = check_int(batch_size, "batch_size", minimum=1)
-    return -(-n_points // batch_size)
+    recipe = check_recipe(recipe)
+    initial_epoch = check_int(initial_epoch, "initial_epoch", minimum=0)
+    if initial_epoch >= recipe.epochs:
+        raise ValueError(f"initial_epoch must be below the recipe's {recipe.epochs} epochs, got {initial_epoch}")
+    data = training_dataset(x, y, seed, recipe, first_epoch=initial_epoch)
+    return model.fit(
+        data,
+        epochs=recipe.epochs,
+        steps_per_epoch=recipe.steps_per_epoch(len(x)),
+        shuffle=False,
+        verbose=0,
+        callbacks=list(callbacks),
+        initial_epoch=initial_epoch,
+    )
 
 
 class AccuracyCurves(keras.callbacks.Callback):

@@ -30,7 +30,7 @@ def main(path: str) -> None:
     history = model.fit(
         el.training_dataset(problem.x_train, el.one_hot(problem.y_train), seed=SEED),
         epochs=EPOCHS,
-        steps_per_epoch=el.steps_per_epoch(len(problem.x_train)),
+        steps_per_epoch=el.RECIPE.steps_per_epoch(len(problem.x_train)),
         shuffle=False,
         verbose=0,
         callbacks=[curves],
@@ -42,12 +42,12 @@ def main(path: str) -> None:
     out["keras_probabilities"] = np.asarray(model(problem.x_test, training=False))
     out["keras_log_loss"] = np.array(el.log_loss(model, problem.x_test, problem.y_test))
 
-    run = el.train_replicas(problem.x_train, problem.y_train, [0, 1, 2], epochs=EPOCHS, ema_momenta=[0.9])
+    run = el.train_replicas(problem.x_train, problem.y_train, [0, 1, 2], el.RECIPE.replace(epochs=EPOCHS), ema_momenta=[0.9])
     for i, (weight, average) in enumerate(zip(run.weights, run.ema[0.9])):
         out[f"engine_weight_{i}"] = weight
         out[f"engine_ema_{i}"] = average
     probabilities = el.replica_probabilities(run.weights, problem.x_test)
-    accuracy, log_loss = el.scores(probabilities, problem.y_test)
+    accuracy, log_loss = el.replica_scores(probabilities, problem.y_test)
     out.update(engine_probabilities=probabilities, engine_accuracy=accuracy, engine_log_loss=log_loss)
 
     bayes = el.BayesClassifier.for_problem(problem)

@@ -9,27 +9,27 @@ import ensemble_lib as el
 
 
 def test_equal_weights():
-    np.testing.assert_allclose(el.member_weights(4, "equal"), [0.25] * 4)
-    np.testing.assert_allclose(el.member_weights(1, "equal"), [1.0])
+    np.testing.assert_allclose(el.shares(4, "equal"), [0.25] * 4)
+    np.testing.assert_allclose(el.shares(1, "equal"), [1.0])
 
 
 def test_linear_weights_follow_n_minus_i_plus_one():
     raw = np.array([3, 2, 1]) / 3  # (n - i + 1) / n for n = 3
-    np.testing.assert_allclose(el.member_weights(3, "linear"), raw / raw.sum())
-    np.testing.assert_allclose(el.member_weights(10, "linear")[0] / el.member_weights(10, "linear")[-1], 10.0)
+    np.testing.assert_allclose(el.shares(3, "linear"), raw / raw.sum())
+    np.testing.assert_allclose(el.shares(10, "linear")[0] / el.shares(10, "linear")[-1], 10.0)
 
 
 def test_exponential_weights_follow_exp_minus_i_over_alpha():
     raw = np.exp(-np.arange(1, 6) / 2.0)
-    np.testing.assert_allclose(el.member_weights(5, "exponential"), raw / raw.sum())
-    w = el.member_weights(5, "exponential", alpha=0.5)
+    np.testing.assert_allclose(el.shares(5, "exponential"), raw / raw.sum())
+    w = el.shares(5, "exponential", alpha=0.5)
     np.testing.assert_allclose(w[1] / w[0], math.exp(-2.0))
 
 
 @pytest.mark.parametrize("scheme", el.SCHEMES)
 @pytest.mark.parametrize("n", [1, 2, 10, 250])
 def test_every_scheme_sums_to_one_and_decreases(scheme, n):
-    w = el.member_weights(n, scheme)
+    w = el.shares(n, scheme)
     assert w.shape == (n,) and w.dtype == np.float64
     assert w.sum() == pytest.approx(1.0, abs=1e-12)
     assert np.all(np.diff(w) <= 0) and np.all(w > 0)
@@ -47,9 +47,9 @@ def test_every_scheme_sums_to_one_and_decreases(scheme, n):
         ((3, "exponential"), {"alpha": "2"}, TypeError, "alpha must be a number"),
     ],
 )
-def test_member_weights_reject_bad_input(args, kwargs, error, match):
+def test_shares_reject_bad_input(args, kwargs, error, match):
     with pytest.raises(error, match=match):
-        el.member_weights(*args, **kwargs)
+        el.shares(*args, **kwargs)
 
 
 def _members():
@@ -76,7 +76,7 @@ def test_weights_are_normalised_and_one_member_is_itself():
 
 def test_models_can_be_members():
     a, b = el.build_mlp(seed=1), el.build_mlp(seed=2)
-    averaged = el.average_weights([a, b], el.member_weights(2, "equal"))
+    averaged = el.average_weights([a, b], el.shares(2, "equal"))
     np.testing.assert_allclose(averaged[0], (a.get_weights()[0] + b.get_weights()[0]) / 2, rtol=1e-6)
     model = el.model_with_weights(a, averaged)
     np.testing.assert_array_equal(model.get_weights()[2], averaged[2])

@@ -46,18 +46,18 @@ def _sweep(model, points):
         "log_loss, label -1": (lambda: el.log_loss(model, x, good - 1), "y"),
         "log_loss, float labels": (lambda: el.log_loss(model, x, good + 0.5), "y"),
         "log_loss, label 3 of 3 classes": (lambda: el.log_loss(model, x, good + 3), "y"),
-        "scores, label -1": (lambda: el.scores(probabilities, good - 1), "y"),
-        "scores, float labels": (lambda: el.scores(probabilities, good + 0.2), "y"),
-        "scores, label 7": (lambda: el.scores(probabilities, good + 7), "y"),
-        "scores, probabilities above 1": (lambda: el.scores(probabilities * 4, good), "probabilities"),
+        "scores, label -1": (lambda: el.replica_scores(probabilities, good - 1), "y"),
+        "scores, float labels": (lambda: el.replica_scores(probabilities, good + 0.2), "y"),
+        "scores, label 7": (lambda: el.replica_scores(probabilities, good + 7), "y"),
+        "scores, probabilities above 1": (lambda: el.replica_scores(probabilities * 4, good), "probabilities"),
         "bayes accuracy, float labels": (lambda: bayes.accuracy(x, good + 0.5), "y"),
         "bayes accuracy, label 3": (lambda: bayes.accuracy(x, good + 3), "y"),
         "AccuracyCurves, label -2": (lambda: el.AccuracyCurves(test=(x, good - 2)), "y"),
         "AccuracyCurves, float labels": (lambda: el.AccuracyCurves(test=(x, good + 0.5)), "y"),
         "AccuracyCurves, label 3 of 3 classes": (lambda: _curves_begin(model, x, good + 3), "y"),
-        "train_replicas, label -1": (lambda: el.train_replicas(x, good - 1, [0, 1], epochs=1), "y"),
-        "train_replicas, momentum as text": (lambda: el.train_replicas(x, good, [0, 1], epochs=1, momentum="0.9"), "momentum"),
-        "train_replicas, EMA momentum 1": (lambda: el.train_replicas(x, good, [0, 1], epochs=1, ema_momenta=[1.0]), "ema_momenta"),
+        "train_replicas, label -1": (lambda: el.train_replicas(x, good - 1, [0, 1], SHORT), "y"),
+        "Recipe, momentum as text": (lambda: el.RECIPE.replace(momentum="0.9"), "momentum"),
+        "train_replicas, EMA momentum 1": (lambda: el.train_replicas(x, good, [0, 1], SHORT, ema_momenta=[1.0]), "ema_momenta"),
         # Points: NaN predicted as class 0, text converted to numbers.
         "predict_classes, NaN": (lambda: el.predict_classes(model, np.where(x > 0, np.nan, x)), "x"),
         "predict_classes, text": (lambda: el.predict_classes(model, x.astype(str)), "x"),
@@ -80,8 +80,8 @@ def _sweep(model, points):
         "average_weights, BatchNorm statistics": (lambda: el.average_weights([_batchnorm_model()] * 2, [1, 1]), "members[0]"),
         # Replica runs: bare IndexError and KeyError before.
         "ReplicaRun.replica, index 5 of 2": (lambda: _run().replica(5), "index"),
-        "ReplicaRun.members, epoch never kept": (lambda: _run().members([3]), "epochs"),
-        "ReplicaRun.members, float epoch": (lambda: _run().members([1.5]), "epochs"),
+        "ReplicaRun.members, epoch never kept": (lambda: _run().kept_at([3]), "epochs"),
+        "ReplicaRun.members, float epoch": (lambda: _run().kept_at([1.5]), "epochs"),
         # Plotting and the exact softmax: NaN bounds and intervals, float labels, text.
         "data_bounds, NaN": (lambda: el.data_bounds(np.array([[np.nan, 1.0]])), "arrays"),
         "data_bounds, margin as text": (lambda: el.data_bounds(np.zeros((2, 2)), margin="1"), "margin"),
@@ -99,13 +99,16 @@ def _sweep(model, points):
     return cases
 
 
+SHORT = el.RECIPE.replace(epochs=1)
+
+
 def _batchnorm_model():
     return keras.Sequential([keras.Input((2,)), keras.layers.Dense(4), keras.layers.BatchNormalization()])
 
 
 def _run():
     weights = _stacked()
-    return el.ReplicaRun(seeds=np.array([0, 1]), hidden_units=4, weights=weights, kept={1: weights})
+    return el.ReplicaRun(seeds=np.array([0, 1]), recipe=el.RECIPE, schedule=0.01, weights=weights, kept={1: weights})
 
 
 CASES = sorted(_sweep(None, np.zeros((2, 2))))
@@ -149,7 +152,7 @@ def test_generated_bad_labels_are_refused_by_every_scorer(y, model, points):
     calls = {
         "accuracy": lambda: el.accuracy(model, points, y),
         "log_loss": lambda: el.log_loss(model, points, y),
-        "scores": lambda: el.scores(probabilities, y),
+        "scores": lambda: el.replica_scores(probabilities, y),
         "AccuracyCurves": lambda: _curves_begin(model, points, y),
     }
     for name, call in calls.items():
@@ -180,7 +183,7 @@ def test_generated_bad_points_are_refused_by_every_predictor(x, model):
 @given(n=st.integers(1, 60), alpha=st.floats(1e-6, 1e6))
 def test_member_shares_are_valid_for_every_alpha(n, alpha):
     """exp(-i / alpha) underflowed to 0 / 0 = NaN for small alpha; the shares must stay a distribution."""
-    shares = el.member_weights(np.int64(n), "exponential", alpha=np.float32(alpha))
+    shares = el.shares(np.int64(n), "exponential", alpha=np.float32(alpha))
     assert np.all(np.isfinite(shares)) and abs(shares.sum() - 1) < 1e-12
     assert np.all(np.diff(shares) <= 0) and shares[0] > 0
 
@@ -189,8 +192,8 @@ def test_numpy_scalars_are_accepted_where_python_numbers_are(points):
     assert el.cosine_annealing(np.int64(3), np.int64(100), np.int64(5), np.float32(0.01)) > 0
     assert el.triangular(np.int64(3), np.int64(10), np.float32(0.0), np.float64(0.1)) > 0
     assert el.mean_interval([1.0, 2.0, 4.0], confidence=np.float64(0.9)).n == 3
-    assert el.steps_per_epoch(np.int64(100), np.int32(32)) == 4
+    assert el.RECIPE.replace(batch_size=np.int32(32)).steps_per_epoch(np.int64(100)) == 4
     assert el.BayesClassifier([[0.0, 0.0], [1.0, 1.0]], cluster_std=np.int64(2)).cluster_std == 2.0
-    run = el.train_replicas(points, np.zeros(len(points), dtype=np.int32), [0, 1], epochs=np.int64(1),
-                            momentum=np.float32(0.9), ema_momenta=[np.float64(0.5)])
+    recipe = el.RECIPE.replace(epochs=np.int64(1), momentum=np.float32(0.9))
+    run = el.train_replicas(points, np.zeros(len(points), dtype=np.int32), [0, 1], recipe, ema_momenta=[np.float64(0.5)])
     assert len(run) == 2

@@ -23,7 +23,7 @@ from ensemble_lib import checkpoints
 
 
 def _compiled(seed=0, hidden=25, **options):
-    return el.compile_sgd(el.build_mlp(hidden_units=hidden, seed=seed), steps_per_execution=1, **options)
+    return el.compile_sgd(el.build_mlp(seed, el.RECIPE.replace(hidden_units=hidden)), steps_per_execution=1, **options)
 
 
 def _fit(model, problem, folder, epochs, first_epoch=0, extra=(), **callback_args):

@@ -13,7 +13,7 @@ import pytest
 import tensorflow as tf
 
 import ensemble_lib as el
-from ensemble_lib import engine
+from ensemble_lib import replicas
 
 #: Kernels computed with an approximate instruction (rcpps, rsqrtps) on TensorFlow's CPU build,
 #: and the fused kernels built on them. Softmax, Reciprocal and Rsqrt were measured to give other
@@ -61,7 +61,7 @@ def trained(problem, epochs=1, **compile_options):
     model.fit(
         el.training_dataset(problem.x_train, el.one_hot(problem.y_train)),
         epochs=epochs,
-        steps_per_epoch=el.steps_per_epoch(len(problem.x_train)),
+        steps_per_epoch=el.RECIPE.steps_per_epoch(len(problem.x_train)),
         shuffle=False,
         verbose=0,
     )
@@ -114,14 +114,14 @@ def test_replica_engine_uses_only_exact_kernels(problem, monkeypatch):
         epochs.append(real(*args, **kwargs))
         return epochs[-1]
 
-    real = engine._epoch_function
+    real = replicas._epoch_function
     monkeypatch.setattr(engine, "_epoch_function", spy)
-    run = el.train_replicas(problem.x_train, problem.y_train, [0, 1], epochs=1, ema_momenta=[0.9])
+    run = el.train_replicas(problem.x_train, problem.y_train, [0, 1], el.RECIPE.replace(epochs=1), ema_momenta=[0.9])
     (epoch_function,) = epochs
     traced = epoch_function.get_concrete_function(tf.constant(0))
     assert {"LogSoftmax", "BatchMatMulV2", "ReluGrad"} <= kernels(traced)
     assert approximate(traced) == set()
-    scoring = tf.function(engine._probabilities).get_concrete_function(
+    scoring = tf.function(replicas._probabilities).get_concrete_function(
         [tf.TensorSpec(w.shape, tf.float32) for w in run.weights], X
     )
     assert approximate(scoring) == set()

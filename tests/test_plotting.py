@@ -64,3 +64,15 @@ def test_plot_helpers_reject_bad_input(problem):
     with pytest.raises(ValueError, match="at least one array"):
         el.data_bounds()
     plt.close("all")
+
+
+def test_plot_intervals_draws_one_row_per_label():
+    rows = {"a": el.mean_interval([0.1, 0.2, 0.15]), "b": el.mean_interval([0.3, 0.2, 0.25])}
+    ax = el.plot_intervals(rows, xlabel="difference")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    assert list(ax.get_yticks()) == [1, 0]  # the first label on top
+    assert ax.get_xlabel() == "difference"
+    with pytest.raises(ValueError, match="intervals is empty"):
+        el.plot_intervals({})
+    with pytest.raises(TypeError, match="must have mean, low and high"):
+        el.plot_intervals({"a": 1.0})

@@ -136,3 +136,16 @@ def test_snapshot_callback_saves_at_each_cycle_end(problem, tmp_path):
     assert last[0] == 11
     for a, b in zip(last[1], model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_cosine_annealing_rates_table():
+    table = el.cosine_annealing_rates(100, 5, 0.01, steps_per_epoch=4)
+    assert table.shape == (100, 4)
+    assert table[0, 0] == 0.01 and table[20, 3] == 0.01
+    np.testing.assert_array_equal(table[:, 0], table[:, 3])
+    batch = el.cosine_annealing_rates(100, 5, 0.01, steps_per_epoch=4, per="batch")
+    assert batch[0, 1] < batch[0, 0] and batch[20, 0] == 0.01
+    with pytest.raises(ValueError, match="per must be"):
+        el.cosine_annealing_rates(100, 5, 0.01, per="step")
+    with pytest.raises(ValueError, match="n_cycles must be between"):
+        el.cosine_annealing_rates(10, 11, 0.01)

@@ -54,12 +54,12 @@ def test_reproducible_rejects_bad_seeds(seed, error):
 
 
 def test_build_mlp_architecture():
-    model = el.build_mlp(hidden_units=25, seed=0)
+    model = el.build_mlp(seed=0)
     assert [layer.name for layer in model.layers] == ["hidden", "output"]
     assert [w.shape for w in model.get_weights()] == [(2, 25), (25,), (25, 3), (3,)]
     assert model.layers[0].activation.__name__ == "relu"
     assert model.layers[1].activation.__name__ == "exact_softmax"
-    assert el.build_mlp(hidden_units=50, seed=0).layers[0].units == 50
+    assert el.build_mlp(seed=0, recipe=el.RECIPE.replace(hidden_units=50)).layers[0].units == 50
 
 
 def test_initial_weights_depend_on_the_seed_only():
@@ -75,8 +75,7 @@ def test_initial_weights_depend_on_the_seed_only():
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        ({"hidden_units": 0}, ValueError, "hidden_units must be at least 1"),
-        ({"hidden_units": 2.5}, TypeError, "hidden_units must be an int"),
+        ({"recipe": 25}, TypeError, "recipe must be a Recipe"),
         ({"seed": -1}, ValueError, "seed must be in"),
         ({"seed": "0"}, TypeError, "seed must be an int"),
         ({"n_classes": 0}, ValueError, "n_classes must be at least 1"),
@@ -95,7 +94,7 @@ def _epochs(dataset, n_epochs, steps=4):
 
 def test_training_dataset_batches_and_reshuffles_deterministically(problem):
     y = el.one_hot(problem.y_train)
-    ds = el.training_dataset(problem.x_train, y, batch_size=32, seed=5)
+    ds = el.training_dataset(problem.x_train, y, seed=5)
     epoch1, epoch2, epoch3 = _epochs(ds, 3)
     assert [len(b) for b in epoch1] == [32, 32, 32, 4] == [len(b) for b in epoch3]
     # Every epoch holds each training point exactly once...
@@ -105,22 +104,41 @@ def test_training_dataset_batches_and_reshuffles_deterministically(problem):
     # ...in a new order each epoch...
     assert not np.array_equal(np.concatenate(epoch1), np.concatenate(epoch2))
     # ...the same orders for the same seed, other orders for another seed...
-    twin = _epochs(el.training_dataset(problem.x_train, y, batch_size=32, seed=5), 2)
+    twin = _epochs(el.training_dataset(problem.x_train, y, seed=5), 2)
     np.testing.assert_array_equal(np.concatenate(twin[1]), np.concatenate(epoch2))
-    other = _epochs(el.training_dataset(problem.x_train, y, batch_size=32, seed=6), 1)
+    other = _epochs(el.training_dataset(problem.x_train, y, seed=6), 1)
     assert not np.array_equal(np.concatenate(other[0]), np.concatenate(epoch1))
     # ...and a pipeline started at epoch 2 serves exactly what the full one served at epoch 2.
-    resumed = _epochs(el.training_dataset(problem.x_train, y, batch_size=32, seed=5, first_epoch=2), 1)
+    resumed = _epochs(el.training_dataset(problem.x_train, y, seed=5, first_epoch=2), 1)
     np.testing.assert_array_equal(np.concatenate(resumed[0]), np.concatenate(epoch3))
 
 
-def test_steps_per_epoch():
-    assert el.steps_per_epoch(100, 32) == 4
-    assert el.steps_per_epoch(96, 32) == 3
+def test_the_recipe_checks_itself_and_counts_steps():
+    assert el.RECIPE.steps_per_epoch(100) == 4
+    assert el.RECIPE.replace(batch_size=16).steps_per_epoch(96) == 6
+    assert el.RECIPE == el.Recipe(25, 0.01, 0.9, 32, 500)
     with pytest.raises(ValueError, match="batch_size must be at least 1"):
-        el.steps_per_epoch(100, 0)
+        el.RECIPE.replace(batch_size=0)
+    with pytest.raises(ValueError, match="momentum must be in"):
+        el.RECIPE.replace(momentum=1.0)
+    with pytest.raises(TypeError, match="hidden_units must be an int"):
+        el.RECIPE.replace(hidden_units=2.5)
     with pytest.raises(TypeError, match="n_points must be an int"):
-        el.steps_per_epoch(100.0)
+        el.RECIPE.steps_per_epoch(100.0)
+
+
+def test_train_is_the_fit_call_of_chapter_02(problem):
+    y = el.one_hot(problem.y_train)
+    recipe = el.RECIPE.replace(epochs=3)
+    by_hand = el.compile_sgd(el.build_mlp(seed=4))
+    by_hand.fit(el.training_dataset(problem.x_train, y, seed=4), epochs=3, steps_per_epoch=4, shuffle=False, verbose=0)
+    helper = el.compile_sgd(el.build_mlp(seed=4))
+    history = el.train(helper, problem.x_train, y, seed=4, recipe=recipe)
+    assert len(history.history["loss"]) == 3
+    for a, b in zip(by_hand.get_weights(), helper.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="initial_epoch must be below"):
+        el.train(helper, problem.x_train, y, recipe=recipe, initial_epoch=3)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,388 @@
+"""Many independent training runs of the book's MLP at once: *replicas* (chapter 06).
+
+A replica is one ordinary run of the recipe (:mod:`ensemble_lib.recipe`): the weights
+``build_mlp(seed, recipe)`` starts from, the batches ``training_dataset(x, y, seed, recipe)``
+feeds, SGD with momentum on the cross-entropy of the logits. :func:`train_replicas` runs many
+side by side: every weight has a leading replica axis, each step multiplies all replicas'
+matrices in one batched product, and an epoch is one compiled TensorFlow call.
+
+Why by hand, and not Keras? Keras trains one set of weights on one stream of batches per
+``fit``. One Keras model holding R copies side by side (a functional model with R branches,
+fed R batch streams) was measured on this machine (``make bench``): its ``fit`` costs grow
+with R (one small kernel per branch and step) and it stays tens of times slower per model
+than this module, which the study of chapter 06 (400 runs) needs to finish in seconds. So
+the recipe's mathematics is written out once more here, in 30 lines, and the tests hold it
+to Keras's: a replica follows its Keras run to within float32 rounding (batched and single
+products round differently), for the book's recipe and for another width and momentum.
+
+How it is fast. Activations are stored transposed, ``(replicas, units, batch)``, so every
+product is a batched ``matmul`` without transposes; the gradients are written out (the
+softmax cross-entropy's ``p - y``, ReLU's mask), not taped; the bias gradients are sums over
+the batch; the visiting orders are drawn once per distinct seed, for every epoch at once
+(:func:`~ensemble_lib.recipe.epoch_order` vectorises); the batches of an epoch are gathered
+in one step. Whatever the processor, these are the same kernels in the same order: the
+results are bit-identical natively and on an emulated CPU (``tests/test_emulated_cpu.py``).
+
+For chapter 07's networks (convolutions, BatchNorm) the same shape applies: stacked weights,
+a forward pass of batched ops and its hand-written gradient per layer type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import tensorflow as tf
+
+from ._checks import check_int, check_labels, check_numeric_array, check_real, is_number
+from .data import one_hot
+from .exact import exact_softmax
+from .models import initial_weights
+from .recipe import RECIPE, Recipe, check_recipe, check_seed, epoch_order
+from .training import _check_x, _check_xy
+
+__all__ = ["ReplicaRun", "replica_probabilities", "replica_scores", "train_replicas", "train_schedules"]
+
+
+def _check_seeds(seeds) -> np.ndarray:
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__len__"):
+        raise TypeError("seeds must be a sequence of ints, one per replica")
+    values = np.asarray(seeds)
+    if values.ndim != 1 or len(values) == 0:
+        raise ValueError(f"seeds must be a non-empty 1-D sequence of ints, got shape {values.shape}")
+    if not np.issubdtype(values.dtype, np.integer):
+        raise TypeError(f"seeds must be ints, got {values.dtype}")
+    for s in values:
+        check_seed(s, "seeds[...]")
+    return values.astype(np.int64)
+
+
+def _rate_table(schedule, epochs: int, steps: int) -> np.ndarray:
+    """A run's schedule as a float64 table ``(epochs, steps)``.
+
+    ``schedule``: a number; a table per epoch ``(epochs,)`` or per step ``(epochs, steps)``; or a
+    schedule callback with a ``rate_table(steps)`` method (:class:`~ensemble_lib.schedules.CosineAnnealing`).
+    """
+    if hasattr(schedule, "rate_table"):
+        table = np.asarray(schedule.rate_table(steps), dtype=np.float64)
+    elif is_number(schedule):
+        table = np.full((epochs, steps), check_real(schedule, "learning_rate", low=0, open_interval=True))
+    else:
+        table = check_numeric_array(schedule, "learning_rate").astype(np.float64)
+        if table.ndim == 1:
+            table = np.repeat(table[:, None], steps, axis=1)
+    if table.shape != (epochs, steps):
+        raise ValueError(
+            f"learning_rate must be a number, a schedule callback, or a table of shape (epochs,) = ({epochs},)"
+            f" or (epochs, steps_per_epoch) = ({epochs}, {steps}); got shape {table.shape}"
+        )
+    if np.any(table < 0):
+        raise ValueError("learning_rate must hold rates >= 0")
+    return table
+
+
+@dataclass(frozen=True)
+class ReplicaRun:
+    """Replicas of one schedule, as :func:`train_replicas` returns them (chapter 06).
+
+    Every weight list holds four arrays in ``model.get_weights()`` order, each with a leading
+    replica axis: ``(replicas, features, hidden)``, ``(replicas, hidden)``, ``(replicas, hidden,
+    classes)``, ``(replicas, classes)``. ``weights``: the final weights; ``kept[e]``: the weights
+    after epoch ``e`` (for the epochs asked for in ``keep``); ``ema[m]``: Keras's weight EMA with
+    momentum ``m`` (``use_ema=True, ema_momentum=m``) at the end. ``schedule``: the learning
+    rate the run followed (a number, a table or a schedule callback), ``recipe`` the rest.
+    """
+
+    seeds: np.ndarray
+    recipe: Recipe
+    schedule: object
+    weights: list[np.ndarray]
+    kept: dict[int, list[np.ndarray]] = field(default_factory=dict)
+    ema: dict[float, list[np.ndarray]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.seeds)
+
+    @property
+    def cycle_ends(self) -> list[int]:
+        """The epochs that end a cycle of the run's schedule (its snapshots, chapter 05)."""
+        if not hasattr(self.schedule, "cycle_ends"):
+            raise ValueError("cycle_ends needs a run trained with a cyclic schedule (a CosineAnnealing)")
+        return list(self.schedule.cycle_ends)
+
+    def replica(self, index: int, weights=None) -> list[np.ndarray]:
+        """Replica ``index``'s arrays out of ``weights`` (default: the final ones), ready for ``model.set_weights``."""
+        index = check_int(index, "index")
+        if not -len(self) <= index < len(self):
+            raise ValueError(f"index must address one of the {len(self)} replicas, got {index}")
+        return [w[index] for w in (self.weights if weights is None else weights)]
+
+    def subset(self, index) -> ReplicaRun:
+        """The replicas selected by ``index`` (a slice or a list of positions), as a run of their own."""
+
+        def pick(weights):
+            return [w[index] for w in weights]
+
+        return ReplicaRun(
+            seeds=self.seeds[index],
+            recipe=self.recipe,
+            schedule=self.schedule,
+            weights=pick(self.weights),
+            kept={e: pick(w) for e, w in self.kept.items()},
+            ema={m: pick(w) for m, w in self.ema.items()},
+        )
+
+    def kept_at(self, epochs) -> list[list[np.ndarray]]:
+        """The weights kept after each of ``epochs`` (in the order given), for averaging or a vote."""
+        epochs = [check_int(e, "epochs[...]") for e in epochs]
+        missing = [e for e in epochs if e not in self.kept]
+        if missing:
+            raise ValueError(f"epochs {missing[:5]} were not kept; kept are {sorted(self.kept)[:5]}...")
+        return [self.kept[e] for e in epochs]
+
+    def probabilities(self, x, weights=None) -> np.ndarray:
+        """Every replica's softmax outputs on ``x`` (default: its final weights), ``(replicas, points, classes)``."""
+        return replica_probabilities(self.weights if weights is None else weights, x)
+
+    def soft_vote(self, x, epochs) -> np.ndarray:
+        """Every replica's ensemble of its models kept after ``epochs``: the mean of their softmax
+        outputs on ``x``, ``(replicas, points, classes)`` (a snapshot ensemble, chapter 05)."""
+        members = self.kept_at(epochs)
+        if not members:
+            raise ValueError("epochs must name at least one kept epoch")
+        return np.mean([replica_probabilities(m, x) for m in members], axis=0)
+
+
+def _epoch_function(variables, velocities, averages, x, targets, orders, rates, momentum, ema_momenta, batch_size):
+    """One compiled epoch of every replica: its SGD-momentum steps and weight EMAs.
+
+    ``variables``: the layout of :func:`_to_layout`; ``x``: the points with a column of ones
+    (the hidden layer's bias rides in its kernel); ``orders``: ``(epochs, R, points)``;
+    ``rates``: ``(epochs, R, steps)``. A module-level factory, so that the tests can trace it
+    and inspect every kernel it runs.
+    """
+    n_points = int(x.shape[0])
+    # Python floats become float32 constants, as Keras's ``ops.multiply(m, momentum)`` does.
+    momentum = tf.constant(momentum, tf.float32)
+    ema_momenta = [tf.constant(m, tf.float32) for m in ema_momenta]
+    one = tf.constant(1.0, tf.float32)
+    kernel_1, kernel_2, bias_2 = variables
+    scratch = [tf.Variable(tf.zeros_like(v)) for v in variables] if ema_momenta else []
+
+    @tf.function(jit_compile=False)
+    def run_epoch(epoch):
+        order = orders[epoch]
+        epoch_rates = rates[epoch][:, None, None, :]  # (R, 1, 1, steps)
+        points = tf.transpose(tf.gather(x, order), [0, 2, 1])  # (R, features + 1, points)
+        labels = tf.transpose(tf.gather(targets, order), [0, 2, 1])  # (R, classes, points)
+        label_sums = tf.reduce_sum(labels, axis=1, keepdims=True)  # 1 for one-hot rows
+        for step, start in enumerate(range(0, n_points, batch_size)):
+            xb = points[:, :, start : start + batch_size]
+            yb = labels[:, :, start : start + batch_size]
+            size = float(xb.shape[2])
+            # Forward: Dense + ReLU, Dense; the loss is taken from the logits, as Keras does.
+            z_1 = tf.matmul(kernel_1, xb)
+            hidden = tf.nn.relu(z_1)
+            logits = tf.matmul(kernel_2, hidden) + bias_2
+            shifted = tf.exp(logits - tf.reduce_max(logits, axis=1, keepdims=True))
+            p = shifted / tf.reduce_sum(shifted, axis=1, keepdims=True)
+            # Backward: d(mean cross-entropy)/d(logits) = (p * sum(y) - y) / batch size.
+            d_logits = (p * label_sums[:, :, start : start + batch_size] - yb) / size
+            d_z_1 = tf.raw_ops.ReluGrad(gradients=tf.matmul(kernel_2, d_logits, transpose_a=True), features=z_1)
+            gradients = (
+                tf.matmul(d_z_1, xb, transpose_b=True),
+                tf.matmul(d_logits, hidden, transpose_b=True),
+                tf.reduce_sum(d_logits, axis=2, keepdims=True),
+            )
+            # Keras 3's SGD, m = momentum * m - lr * g; w = w + m, as one fused kernel per variable.
+            rate = epoch_rates[..., step]
+            for variable, velocity, gradient in zip(variables, velocities, gradients):
+                tf.raw_ops.ResourceApplyKerasMomentum(
+                    var=variable.handle, accum=velocity.handle, lr=one, grad=gradient * rate, momentum=momentum
+                )
+            # Keras's weight EMA, a = m * a + (1 - m) * w (m = 0 at the first step: a copy). The
+            # same fused kernel computes it as a = m * a - (m - 1) * w; it also adds a to a
+            # scratch variable, which nothing reads.
+            not_first = tf.cast(tf.logical_or(step > 0, epoch > 0), tf.float32)
+            for m, shadow in zip(ema_momenta, averages):
+                share = not_first * m
+                for average, variable, sink in zip(shadow, variables, scratch):
+                    tf.raw_ops.ResourceApplyKerasMomentum(
+                        var=sink.handle, accum=average.handle, lr=share - 1, grad=variable, momentum=share
+                    )
+
+    return run_epoch
+
+
+def _to_layout(weights: list[np.ndarray]) -> list[np.ndarray]:
+    """Stacked ``get_weights()`` arrays -> the trainer's layout (float32): the hidden kernel
+    transposed with its bias as an extra column ``(R, hidden, features + 1)``, the output kernel
+    transposed ``(R, classes, hidden)``, the output bias as a column ``(R, classes, 1)``."""
+    kernel_1, bias_1, kernel_2, bias_2 = weights
+    layout = [
+        np.concatenate([np.transpose(kernel_1, (0, 2, 1)), bias_1[:, :, None]], axis=2),
+        np.transpose(kernel_2, (0, 2, 1)),
+        bias_2[:, :, None],
+    ]
+    return [np.ascontiguousarray(a, dtype=np.float32) for a in layout]
+
+
+def _from_layout(tensors, n: int) -> list[np.ndarray]:
+    """The inverse of :func:`_to_layout` for the first ``n`` replicas."""
+    kernel_1, kernel_2, bias_2 = (t.numpy()[:n] for t in tensors)
+    layout = [np.transpose(kernel_1[:, :, :-1], (0, 2, 1)), kernel_1[:, :, -1], np.transpose(kernel_2, (0, 2, 1)), bias_2[:, :, 0]]
+    return [np.ascontiguousarray(a) for a in layout]
+
+
+def train_replicas(x, y, seeds, recipe: Recipe = RECIPE, learning_rate=None, keep=(), ema_momenta=()) -> ReplicaRun:
+    """Train one replica of the recipe per seed, all at once (chapter 06).
+
+    Replica ``i`` is the run ``train(compile_sgd(build_mlp(seeds[i], recipe), recipe), x, y,
+    seeds[i], recipe)`` would make; a replica's numbers do not depend on the other replicas.
+
+    Args:
+        x: training points ``(n_points, n_features)``.
+        y: integer labels or one-hot rows.
+        seeds: one seed per replica.
+        recipe: the :class:`~ensemble_lib.recipe.Recipe` (width, momentum, batch size, epochs).
+        learning_rate: replaces the recipe's rate: a number, a table per epoch ``(epochs,)`` or per
+            step ``(epochs, steps_per_epoch)``, or a :class:`~ensemble_lib.schedules.CosineAnnealing`.
+        keep: the epochs after which to keep every replica's weights (chapters 03 and 05).
+        ema_momenta: momenta of Keras-style weight EMAs to track (chapter 03).
+
+    Returns:
+        A :class:`ReplicaRun`.
+
+    Raises:
+        TypeError, ValueError: for arguments of the wrong type, shape or range.
+    """
+    return train_schedules(x, y, seeds, {"run": learning_rate}, recipe, keep, ema_momenta)["run"]
+
+
+def train_schedules(x, y, seeds, schedules, recipe: Recipe = RECIPE, keep=(), ema_momenta=()) -> dict[str, ReplicaRun]:
+    """One replica per seed for every named learning-rate schedule, all in one run (chapter 06).
+
+    Stacking every schedule into one computation shares its fixed cost per step among all of
+    them; the replicas stay independent, so the result is what separate calls would give.
+
+    Args:
+        x, y, seeds, recipe, keep, ema_momenta: as for :func:`train_replicas`.
+        schedules: a dict of name -> learning rate, anything ``train_replicas`` accepts
+            (``None``: the recipe's rate).
+
+    Returns:
+        One :class:`ReplicaRun` per name, in the order given.
+    """
+    x, y = _check_xy(x, y, "train_replicas")
+    n_points, n_features = x.shape
+    labels = check_labels(y, "train_replicas: y", n_points=n_points)
+    targets = np.asarray(one_hot(labels) if y.ndim == 1 else y, dtype=np.float32)
+    seeds = _check_seeds(seeds)
+    recipe = check_recipe(recipe)
+    epochs, steps = recipe.epochs, recipe.steps_per_epoch(n_points)
+    if not isinstance(schedules, dict) or not schedules:
+        raise TypeError("schedules must be a non-empty dict of name -> learning rate")
+    tables = []
+    for name, rate in schedules.items():
+        try:
+            tables.append(_rate_table(recipe.learning_rate if rate is None else rate, epochs, steps))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"schedules[{name!r}]: {error}") from None
+    keep = sorted({check_int(e, "keep[...]") for e in keep})
+    if keep and not 0 <= keep[0] <= keep[-1] < epochs:
+        raise ValueError(f"keep must list epochs in [0, {epochs - 1}], got {keep[0]}..{keep[-1]}")
+    ema_momenta = [check_real(m, "ema_momenta[...]", 0, 1, open_interval=True) for m in ema_momenta]
+
+    # Replica r = (schedule r // n, seed r % n). A lone replica would take TensorFlow's
+    # single-matrix path, which rounds differently from the batched one: a twin keeps it batched.
+    n = len(seeds)
+    n_real = n * len(tables)
+    distinct, seed_of = np.unique(seeds, return_inverse=True)
+    replica_seed = np.tile(seed_of, len(tables))
+    rates = np.repeat(np.stack(tables), n, axis=0)  # (replicas, epochs, steps)
+    if n_real == 1:
+        replica_seed, rates = np.repeat(replica_seed, 2), np.repeat(rates, 2, axis=0)
+    starts = [initial_weights(int(s), recipe, n_features, targets.shape[1]) for s in distinct]
+    start = _to_layout([np.stack([starts[i][j] for i in replica_seed]) for j in range(4)])
+    variables = [tf.Variable(w) for w in start]
+    velocities = [tf.Variable(tf.zeros_like(w)) for w in start]
+    averages = [[tf.Variable(w) for w in start] for _ in ema_momenta]
+    orders = epoch_order(n_points, distinct[:, None], np.arange(epochs)[None, :])  # (seeds, epochs, points)
+    orders = tf.gather(tf.transpose(tf.cast(orders, tf.int32), [1, 0, 2]), replica_seed, axis=1)
+    run_epoch = _epoch_function(
+        variables, velocities, averages, tf.constant(np.hstack([x, np.ones((n_points, 1), np.float32)])),
+        tf.constant(targets), orders,
+        tf.constant(np.transpose(rates, (1, 0, 2)), tf.float32),  # (epochs, replicas, steps)
+        recipe.momentum, ema_momenta, recipe.batch_size,
+    )
+    kept = {}
+    for e in range(epochs):
+        run_epoch(tf.constant(e))
+        if e in keep:
+            kept[e] = _from_layout(variables, n_real)
+    final = _from_layout(variables, n_real)
+    ema = {m: _from_layout(shadow, n_real) for m, shadow in zip(ema_momenta, averages)}
+
+    def part(i, name):
+        def pick(weights):
+            return [w[i * n : (i + 1) * n] for w in weights]
+
+        return ReplicaRun(
+            seeds=seeds, recipe=recipe, schedule=schedules[name], weights=pick(final),
+            kept={e: pick(w) for e, w in kept.items()}, ema={m: pick(w) for m, w in ema.items()},
+        )
+
+    return {name: part(i, name) for i, name in enumerate(schedules)}
+
+
+def _check_stacked(weights) -> list[tf.Tensor]:
+    if not isinstance(weights, (list, tuple)) or len(weights) != 4:
+        raise TypeError("weights must be a list of four stacked arrays (a ReplicaRun's weights)")
+    arrays = [check_numeric_array(w, f"weights[{j}]").astype(np.float32) for j, w in enumerate(weights)]
+    n = arrays[0].shape[0]
+    for j, (a, ndim) in enumerate(zip(arrays, (3, 2, 3, 2))):
+        if a.ndim != ndim or a.shape[0] != n:
+            raise ValueError(f"weights[{j}] must have {ndim} axes and {n} replicas, got shape {a.shape}")
+    return [tf.constant(a) for a in arrays]
+
+
+def replica_probabilities(weights, x) -> np.ndarray:
+    """Every replica's softmax outputs on ``x``: shape ``(replicas, points, classes)`` (chapter 06).
+
+    Args:
+        weights: stacked weights, as in a :class:`ReplicaRun`.
+        x: points ``(n_points, n_features)``.
+    """
+    stacked = _check_stacked(weights)
+    x = _check_x(x, "replica_probabilities")
+    if x.shape[1] != stacked[0].shape[1]:
+        raise ValueError(f"x must be a 2-D array with {stacked[0].shape[1]} columns, got shape {x.shape}")
+    return _probabilities(stacked, tf.constant(x)).numpy()
+
+
+def _probabilities(stacked, x):
+    """The forward pass of every replica on the same points ``x`` (points, features)."""
+    kernel_1, bias_1, kernel_2, bias_2 = stacked
+    batch = tf.broadcast_to(x, [tf.shape(kernel_1)[0], tf.shape(x)[0], tf.shape(x)[1]])
+    hidden = tf.nn.relu(tf.matmul(batch, kernel_1) + bias_1[:, None, :])
+    return exact_softmax(tf.matmul(hidden, kernel_2) + bias_2[:, None, :])
+
+
+def replica_scores(probabilities, y) -> tuple[np.ndarray, np.ndarray]:
+    """Accuracy and log-loss of every replica's ``probabilities`` ``(replicas, points, classes)``
+    against the labels ``y`` (chapter 06). Log-loss in nats, probabilities clipped at 1e-7 as in
+    :func:`~ensemble_lib.training.log_loss`.
+
+    Returns:
+        ``(accuracy, log_loss)``: two arrays with one value per replica.
+    """
+    p = check_numeric_array(probabilities, "probabilities").astype(np.float64)
+    if p.ndim != 3:
+        raise ValueError(f"probabilities must have shape (replicas, points, classes), got {p.shape}")
+    if np.any(p < 0) or np.any(p > 1):
+        raise ValueError("probabilities must lie in [0, 1]")
+    labels = check_labels(y, "replica_scores: y", n_points=p.shape[1], n_classes=p.shape[2])
+    accuracy = (p.argmax(axis=2) == labels).mean(axis=1)
+    picked = np.take_along_axis(p, labels[None, :, None], axis=2)[..., 0]
+    loss = -np.log(np.clip(picked, 1e-7, 1.0)).mean(axis=1)
+    return accuracy, loss
