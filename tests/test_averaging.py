@@ -91,12 +91,12 @@ def test_models_can_be_members():
         ([[np.zeros(2)], "x"], [1, 1], TypeError, r"members\[1\] must be a Keras model or a list of weight arrays"),
         ([[np.zeros(2)], [np.zeros(2), np.zeros(1)]], [1, 1], ValueError, r"members\[1\] has 2 weight arrays, members\[0\] has 1"),
         ([[np.zeros((2, 3))], [np.zeros((3, 2))]], [1, 1], ValueError, r"members\[1\] weight array 0 has shape \(3, 2\)"),
-        ([[np.zeros(2)], [np.zeros(2)]], [1], ValueError, r"weights must hold one number per member \(2\)"),
-        ([[np.zeros(2)], [np.zeros(2)]], [[1, 1]], ValueError, "weights must hold one number per member"),
-        ([[np.zeros(2)], [np.zeros(2)]], [1, -0.5], ValueError, "weights must not be negative"),
-        ([[np.zeros(2)], [np.zeros(2)]], [0, 0], ValueError, "weights are all zero"),
-        ([[np.zeros(2)], [np.zeros(2)]], [1, np.nan], ValueError, "weights must be finite"),
-        ([[np.zeros(2)], [np.zeros(2)]], [1, np.inf], ValueError, "weights must be finite"),
+        ([[np.zeros(2)], [np.zeros(2)]], [1], ValueError, r"shares must hold one number per member \(2\)"),
+        ([[np.zeros(2)], [np.zeros(2)]], [[1, 1]], ValueError, "shares must hold one number per member"),
+        ([[np.zeros(2)], [np.zeros(2)]], [1, -0.5], ValueError, "shares must not be negative"),
+        ([[np.zeros(2)], [np.zeros(2)]], [0, 0], ValueError, "shares are all zero"),
+        ([[np.zeros(2)], [np.zeros(2)]], [1, np.nan], ValueError, "shares must be finite"),
+        ([[np.zeros(2)], [np.zeros(2)]], [1, np.inf], ValueError, "shares must be finite"),
     ],
 )
 def test_average_weights_rejects_bad_input(members, weights, error, match):
@@ -106,4 +106,4 @@ def test_average_weights_rejects_bad_input(members, weights, error, match):
 
 def test_members_of_different_architectures_are_refused():
     with pytest.raises(ValueError, match=r"members\[1\] weight array 0 has shape \(2, 50\), members\[0\] has \(2, 25\)"):
-        el.average_weights([el.build_mlp(25), el.build_mlp(50)], [1, 1])
+        el.average_weights([el.build_mlp(0), el.build_mlp(0, el.RECIPE.replace(hidden_units=50))], [1, 1])

@@ -75,8 +75,8 @@ def _sweep(model, points):
         "expected_accuracy, reach as text": (lambda: bayes.expected_accuracy(reach="8"), "reach"),
         # Averaging: integer weights truncated, non-trainable statistics averaged.
         "average_weights, integer arrays": (lambda: el.average_weights([[np.arange(3)], [np.arange(3)]], [1, 1]), "members[0]"),
-        "average_weights, NaN share": (lambda: el.average_weights([[np.zeros(3)], [np.ones(3)]], [1, np.nan]), "weights"),
-        "average_weights, text shares": (lambda: el.average_weights([[np.zeros(3)], [np.ones(3)]], ["1", "1"]), "weights"),
+        "average_weights, NaN share": (lambda: el.average_weights([[np.zeros(3)], [np.ones(3)]], [1, np.nan]), "shares"),
+        "average_weights, text shares": (lambda: el.average_weights([[np.zeros(3)], [np.ones(3)]], ["1", "1"]), "shares"),
         "average_weights, BatchNorm statistics": (lambda: el.average_weights([_batchnorm_model()] * 2, [1, 1]), "members[0]"),
         # Replica runs: bare IndexError and KeyError before.
         "ReplicaRun.replica, index 5 of 2": (lambda: _run().replica(5), "index"),

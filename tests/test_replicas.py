@@ -52,7 +52,7 @@ def test_one_epoch_matches_keras_to_float32_rounding(data):
     run = el.train_replicas(x, y, seeds=[0, 1, 2, 3], recipe=R(1))
     for i, seed in enumerate(range(4)):
         net = keras_run(x, y, seed, epochs=1)
-        assert largest_difference(net.get_weights(), run.replica(i)) < 1e-8
+        assert largest_difference(net.get_weights(), run.replica(i)) < 1e-7
 
 
 def test_fifty_epochs_stay_within_tight_tolerance(data):
@@ -196,7 +196,7 @@ def test_a_changed_recipe_changes_both_paths_alike(data):
     recipe = R(30, hidden_units=7, momentum=0.8, batch_size=20)
     run = el.train_replicas(x, y, seeds=[5, 6], recipe=recipe)
     assert run.weights[0].shape == (2, 2, 7)
-    net = keras_run(x, y, 5, epochs=30, recipe=recipe)
+    net = keras_run(x, y, 5, epochs=30, recipe=recipe, steps_per_execution=1)  # 5 steps per epoch
     assert largest_difference(net.get_weights(), run.replica(0)) < 1e-6
 
 

@@ -147,10 +147,10 @@ def test_train_is_the_fit_call_of_chapter_02(problem):
         (np.zeros((4, 2)), np.zeros((3, 3)), {}, ValueError, "one row per point"),
         (np.zeros(4), np.zeros(4), {}, ValueError, "x must be a non-empty 2-D array"),
         (np.full((2, 2), np.nan), np.zeros((2, 3)), {}, ValueError, "x must be finite"),
-        (np.zeros((4, 2)), np.zeros((4, 3)), {"batch_size": 0}, ValueError, "batch_size must be at least 1"),
-        (np.zeros((4, 2)), np.zeros((4, 3)), {"batch_size": 3.0}, TypeError, "batch_size must be an int"),
+        (np.zeros((4, 2)), np.zeros((4, 3)), {"recipe": None}, TypeError, "recipe must be a Recipe"),
+        (np.zeros((4, 2)), np.zeros((4, 3)), {"recipe": 32}, TypeError, "recipe must be a Recipe"),
         (np.zeros((4, 2)), np.zeros((4, 3)), {"seed": None}, TypeError, "seed must be an int"),
-        (np.zeros((4, 2)), np.zeros((4, 3)), {"seed": -2}, ValueError, "seed must be at least 0"),
+        (np.zeros((4, 2)), np.zeros((4, 3)), {"seed": -2}, ValueError, "seed must be in"),
         (np.zeros((4, 2)), np.zeros((4, 3)), {"first_epoch": -1}, ValueError, "first_epoch must be at least 0"),
     ],
 )
