@@ -29,6 +29,7 @@ a forward pass of batched ops and its hand-written gradient per layer type.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -184,8 +185,7 @@ def _epoch_function(variables, velocities, averages, x, targets, orders, rates, 
             z_1 = tf.matmul(kernel_1, xb)
             hidden = tf.nn.relu(z_1)
             logits = tf.matmul(kernel_2, hidden) + bias_2
-            shifted = tf.exp(logits - tf.reduce_max(logits, axis=1, keepdims=True))
-            p = shifted / tf.reduce_sum(shifted, axis=1, keepdims=True)
+            p = exact_softmax(logits, axis=1)  # classes are axis 1 in this layout
             # Backward: d(mean cross-entropy)/d(logits) = (p * sum(y) - y) / batch size.
             d_logits = (p * label_sums[:, :, start : start + batch_size] - yb) / size
             d_z_1 = tf.raw_ops.ReluGrad(gradients=tf.matmul(kernel_2, d_logits, transpose_a=True), features=z_1)
@@ -320,19 +320,14 @@ def train_schedules(x, y, seeds, schedules, recipe: Recipe = RECIPE, keep=(), em
         run_epoch(tf.constant(e))
         if e in keep:
             kept[e] = _from_layout(variables, n_real)
-    final = _from_layout(variables, n_real)
-    ema = {m: _from_layout(shadow, n_real) for m, shadow in zip(ema_momenta, averages)}
-
-    def part(i, name):
-        def pick(weights):
-            return [w[i * n : (i + 1) * n] for w in weights]
-
-        return ReplicaRun(
-            seeds=seeds, recipe=recipe, schedule=schedules[name], weights=pick(final),
-            kept={e: pick(w) for e, w in kept.items()}, ema={m: pick(w) for m, w in ema.items()},
-        )
-
-    return {name: part(i, name) for i, name in enumerate(schedules)}
+    everything = ReplicaRun(
+        seeds=np.tile(seeds, len(tables)), recipe=recipe, schedule=None, weights=_from_layout(variables, n_real),
+        kept=kept, ema={m: _from_layout(shadow, n_real) for m, shadow in zip(ema_momenta, averages)},
+    )
+    return {
+        name: dataclasses.replace(everything.subset(slice(i * n, (i + 1) * n)), schedule=schedule)
+        for i, (name, schedule) in enumerate(schedules.items())
+    }
 
 
 def _check_stacked(weights) -> list[tf.Tensor]:
