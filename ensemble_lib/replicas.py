@@ -6,21 +6,25 @@ feeds, SGD with momentum on the cross-entropy of the logits. :func:`train_replic
 side by side: every weight has a leading replica axis, each step multiplies all replicas'
 matrices in one batched product, and an epoch is one compiled TensorFlow call.
 
-Why by hand, and not Keras? Keras trains one set of weights on one stream of batches per
-``fit``. One Keras model holding R copies side by side (a functional model with R branches,
-fed R batch streams) was measured on this machine (``make bench``): its ``fit`` costs grow
-with R (one small kernel per branch and step) and it stays tens of times slower per model
-than this module, which the study of chapter 06 (400 runs) needs to finish in seconds. So
-the recipe's mathematics is written out once more here, in 30 lines, and the tests hold it
-to Keras's: a replica follows its Keras run to within float32 rounding (batched and single
-products round differently), for the book's recipe and for another width and momentum.
+Why by hand, and not Keras? Keras can hold R copies in one model: ``EinsumDense`` layers with a
+replica axis (kernels ``(R, features, hidden)``), fed one ``(batch, R, features)`` stream in which
+every replica gets its own seed's batches, trained by one ``fit`` on the sum of the replicas'
+losses. ``make bench`` times it beside this module in the same process: 400 replicas of the
+recipe took 19.6 ms per model against this module's 7.3 ms for chapter 06's whole study of 400
+runs (kept epochs and EMAs included, which the Keras model did not even track), 2.7 times as
+long; Keras's ``einsum`` transposes its operands at every product and tapes the gradients.
+Beyond 1.5 times, the study's speed decides: the recipe's mathematics is written out once more
+here, in 30 lines, and the tests hold it to Keras's: a replica follows its Keras run to within
+float32 rounding (batched and single products round differently), for the book's recipe and
+for another width, momentum and batch size.
 
 How it is fast. Activations are stored transposed, ``(replicas, units, batch)``, so every
 product is a batched ``matmul`` without transposes; the gradients are written out (the
 softmax cross-entropy's ``p - y``, ReLU's mask), not taped; the bias gradients are sums over
 the batch; the visiting orders are drawn once per distinct seed, for every epoch at once
 (:func:`~ensemble_lib.recipe.epoch_order` vectorises); the batches of an epoch are gathered
-in one step. Whatever the processor, these are the same kernels in the same order: the
+in one step; the whole run, kept copies included, is one compiled call (a ``while_loop`` over
+epochs), not one call per epoch. Whatever the processor, these are the same kernels in the same order: the
 results are bit-identical natively and on an emulated CPU (``tests/test_emulated_cpu.py``).
 
 For chapter 07's networks (convolutions, BatchNorm) the same shape applies: stacked weights,
@@ -154,15 +158,19 @@ class ReplicaRun:
         return np.mean([replica_probabilities(m, x) for m in members], axis=0)
 
 
-def _epoch_function(variables, velocities, averages, x, targets, orders, rates, momentum, ema_momenta, batch_size):
-    """One compiled epoch of every replica: its SGD-momentum steps and weight EMAs.
+def _training_function(variables, velocities, averages, kept, x, targets, orders, rates, keep_slots, momentum, ema_momenta, batch_size):
+    """The whole run of every replica as one compiled call: its SGD-momentum steps, weight EMAs
+    and kept copies.
 
     ``variables``: the layout of :func:`_to_layout`; ``x``: the points with a column of ones
     (the hidden layer's bias rides in its kernel); ``orders``: ``(epochs, R, points)``;
-    ``rates``: ``(epochs, R, steps)``. A module-level factory, so that the tests can trace it
-    and inspect every kernel it runs.
+    ``rates``: ``(epochs, R, steps)``; ``keep_slots[e]``: the row of ``kept`` that receives the
+    weights after epoch ``e`` (the last row, a scratch row, for epochs not kept). One call
+    rather than one per epoch: each call of a compiled function costs about a millisecond of
+    Python. A module-level factory, so that the tests can trace it and inspect every kernel.
     """
     n_points = int(x.shape[0])
+    epochs = int(orders.shape[0])
     # Python floats become float32 constants, as Keras's ``ops.multiply(m, momentum)`` does.
     momentum = tf.constant(momentum, tf.float32)
     ema_momenta = [tf.constant(m, tf.float32) for m in ema_momenta]
@@ -170,48 +178,55 @@ def _epoch_function(variables, velocities, averages, x, targets, orders, rates, 
     kernel_1, kernel_2, bias_2 = variables
     scratch = [tf.Variable(tf.zeros_like(v)) for v in variables] if ema_momenta else []
 
-    @tf.function(jit_compile=False)
-    def run_epoch(epoch):
-        order = orders[epoch]
-        epoch_rates = rates[epoch][:, None, None, :]  # (R, 1, 1, steps)
-        points = tf.transpose(tf.gather(x, order), [0, 2, 1])  # (R, features + 1, points)
-        labels = tf.transpose(tf.gather(targets, order), [0, 2, 1])  # (R, classes, points)
-        label_sums = tf.reduce_sum(labels, axis=1, keepdims=True)  # 1 for one-hot rows
-        for step, start in enumerate(range(0, n_points, batch_size)):
-            xb = points[:, :, start : start + batch_size]
-            yb = labels[:, :, start : start + batch_size]
-            size = float(xb.shape[2])
-            # Forward: Dense + ReLU, Dense; the loss is taken from the logits, as Keras does.
-            z_1 = tf.matmul(kernel_1, xb)
-            hidden = tf.nn.relu(z_1)
-            logits = tf.matmul(kernel_2, hidden) + bias_2
-            p = exact_softmax(logits, axis=1)  # classes are axis 1 in this layout
-            # Backward: d(mean cross-entropy)/d(logits) = (p * sum(y) - y) / batch size.
-            d_logits = (p * label_sums[:, :, start : start + batch_size] - yb) / size
-            d_z_1 = tf.raw_ops.ReluGrad(gradients=tf.matmul(kernel_2, d_logits, transpose_a=True), features=z_1)
-            gradients = (
-                tf.matmul(d_z_1, xb, transpose_b=True),
-                tf.matmul(d_logits, hidden, transpose_b=True),
-                tf.reduce_sum(d_logits, axis=2, keepdims=True),
-            )
-            # Keras 3's SGD, m = momentum * m - lr * g; w = w + m, as one fused kernel per variable.
-            rate = epoch_rates[..., step]
-            for variable, velocity, gradient in zip(variables, velocities, gradients):
-                tf.raw_ops.ResourceApplyKerasMomentum(
-                    var=variable.handle, accum=velocity.handle, lr=one, grad=gradient * rate, momentum=momentum
+    @tf.function(jit_compile=False, autograph=False)
+    def run():
+        def epoch_body(epoch):
+            order = orders[epoch]
+            epoch_rates = rates[epoch][:, None, None, :]  # (R, 1, 1, steps)
+            points = tf.transpose(tf.gather(x, order), [0, 2, 1])  # (R, features + 1, points)
+            labels = tf.transpose(tf.gather(targets, order), [0, 2, 1])  # (R, classes, points)
+            label_sums = tf.reduce_sum(labels, axis=1, keepdims=True)  # 1 for one-hot rows
+            for step, start in enumerate(range(0, n_points, batch_size)):
+                xb = points[:, :, start : start + batch_size]
+                yb = labels[:, :, start : start + batch_size]
+                size = float(xb.shape[2])
+                # Forward: Dense + ReLU, Dense; the loss is taken from the logits, as Keras does.
+                z_1 = tf.matmul(kernel_1, xb)
+                hidden = tf.nn.relu(z_1)
+                logits = tf.matmul(kernel_2, hidden) + bias_2
+                p = exact_softmax(logits, axis=1)  # classes are axis 1 in this layout
+                # Backward: d(mean cross-entropy)/d(logits) = (p * sum(y) - y) / batch size.
+                d_logits = (p * label_sums[:, :, start : start + batch_size] - yb) / size
+                d_z_1 = tf.raw_ops.ReluGrad(gradients=tf.matmul(kernel_2, d_logits, transpose_a=True), features=z_1)
+                gradients = (
+                    tf.matmul(d_z_1, xb, transpose_b=True),
+                    tf.matmul(d_logits, hidden, transpose_b=True),
+                    tf.reduce_sum(d_logits, axis=2, keepdims=True),
                 )
-            # Keras's weight EMA, a = m * a + (1 - m) * w (m = 0 at the first step: a copy). The
-            # same fused kernel computes it as a = m * a - (m - 1) * w; it also adds a to a
-            # scratch variable, which nothing reads.
-            not_first = tf.cast(tf.logical_or(step > 0, epoch > 0), tf.float32)
-            for m, shadow in zip(ema_momenta, averages):
-                share = not_first * m
-                for average, variable, sink in zip(shadow, variables, scratch):
+                # Keras 3's SGD, m = momentum * m - lr * g; w = w + m, as one fused kernel per variable.
+                rate = epoch_rates[..., step]
+                for variable, velocity, gradient in zip(variables, velocities, gradients):
                     tf.raw_ops.ResourceApplyKerasMomentum(
-                        var=sink.handle, accum=average.handle, lr=share - 1, grad=variable, momentum=share
+                        var=variable.handle, accum=velocity.handle, lr=one, grad=gradient * rate, momentum=momentum
                     )
+                # Keras's weight EMA, a = m * a + (1 - m) * w (m = 0 at the first step: a copy). The
+                # same fused kernel computes it as a = m * a - (m - 1) * w; it also adds a to a
+                # scratch variable, which nothing reads.
+                not_first = tf.cast(tf.logical_or(step > 0, epoch > 0), tf.float32)
+                for m, shadow in zip(ema_momenta, averages):
+                    share = not_first * m
+                    for average, variable, sink in zip(shadow, variables, scratch):
+                        tf.raw_ops.ResourceApplyKerasMomentum(
+                            var=sink.handle, accum=average.handle, lr=share - 1, grad=variable, momentum=share
+                        )
+            slot = keep_slots[epoch]
+            for copies, variable in zip(kept, variables):
+                copies.scatter_nd_update([[slot]], variable.read_value()[None])
+            return (epoch + 1,)
 
-    return run_epoch
+        tf.while_loop(lambda epoch: epoch < epochs, epoch_body, (tf.constant(0),), parallel_iterations=1)
+
+    return run
 
 
 def _to_layout(weights: list[np.ndarray]) -> list[np.ndarray]:
@@ -227,10 +242,13 @@ def _to_layout(weights: list[np.ndarray]) -> list[np.ndarray]:
     return [np.ascontiguousarray(a, dtype=np.float32) for a in layout]
 
 
-def _from_layout(tensors, n: int) -> list[np.ndarray]:
-    """The inverse of :func:`_to_layout` for the first ``n`` replicas."""
-    kernel_1, kernel_2, bias_2 = (t.numpy()[:n] for t in tensors)
-    layout = [np.transpose(kernel_1[:, :, :-1], (0, 2, 1)), kernel_1[:, :, -1], np.transpose(kernel_2, (0, 2, 1)), bias_2[:, :, 0]]
+def _from_layout(arrays, n: int) -> list[np.ndarray]:
+    """The inverse of :func:`_to_layout` for the first ``n`` replicas (the replica axis is the
+    last-but-two; any axes before it, such as the kept epochs, are kept)."""
+    kernel_1, kernel_2, bias_2 = (np.asarray(a)[..., :n, :, :] for a in arrays)
+    layout = [
+        np.swapaxes(kernel_1[..., :-1], -1, -2), kernel_1[..., -1], np.swapaxes(kernel_2, -1, -2), bias_2[..., 0]
+    ]
     return [np.ascontiguousarray(a) for a in layout]
 
 
@@ -309,20 +327,21 @@ def train_schedules(x, y, seeds, schedules, recipe: Recipe = RECIPE, keep=(), em
     averages = [[tf.Variable(w) for w in start] for _ in ema_momenta]
     orders = epoch_order(n_points, distinct[:, None], np.arange(epochs)[None, :])  # (seeds, epochs, points)
     orders = tf.gather(tf.transpose(tf.cast(orders, tf.int32), [1, 0, 2]), replica_seed, axis=1)
-    run_epoch = _epoch_function(
-        variables, velocities, averages, tf.constant(np.hstack([x, np.ones((n_points, 1), np.float32)])),
+    # Kept weights go to rows of one variable per layout array; the last row takes the rest.
+    keep_slots = np.full(epochs, len(keep), dtype=np.int32)
+    keep_slots[keep] = np.arange(len(keep))
+    kept = [tf.Variable(tf.zeros((len(keep) + 1, *w.shape))) for w in start]
+    _training_function(
+        variables, velocities, averages, kept, tf.constant(np.hstack([x, np.ones((n_points, 1), np.float32)])),
         tf.constant(targets), orders,
         tf.constant(np.transpose(rates, (1, 0, 2)), tf.float32),  # (epochs, replicas, steps)
-        recipe.momentum, ema_momenta, recipe.batch_size,
-    )
-    kept = {}
-    for e in range(epochs):
-        run_epoch(tf.constant(e))
-        if e in keep:
-            kept[e] = _from_layout(variables, n_real)
+        tf.constant(keep_slots), recipe.momentum, ema_momenta, recipe.batch_size,
+    )()
+    kept = _from_layout([k[: len(keep)] for k in kept], n_real)
     everything = ReplicaRun(
         seeds=np.tile(seeds, len(tables)), recipe=recipe, schedule=None, weights=_from_layout(variables, n_real),
-        kept=kept, ema={m: _from_layout(shadow, n_real) for m, shadow in zip(ema_momenta, averages)},
+        kept={e: [a[i] for a in kept] for i, e in enumerate(keep)},
+        ema={m: _from_layout(shadow, n_real) for m, shadow in zip(ema_momenta, averages)},
     )
     return {
         name: dataclasses.replace(everything.subset(slice(i * n, (i + 1) * n)), schedule=schedule)

@@ -59,8 +59,8 @@ def compile_sgd(
 
     What chapter 02 writes out in full: SGD with the recipe's momentum, categorical
     cross-entropy, ``jit_compile=False`` (XLA would compile for the host's own instruction set)
-    and ``steps_per_execution`` (4: one compiled call per epoch of 100 points; use 1 when a
-    callback must act before every batch). No running metric unless ``metrics`` asks for one:
+    and ``steps_per_execution`` (4: one compiled call per epoch of 100 points in batches of 32; it
+    must divide an epoch's steps, and must be 1 when a callback acts before every batch). No running metric unless ``metrics`` asks for one:
     the book records accuracy with :class:`AccuracyCurves`, and a metric costs time at every step.
 
     Args:
@@ -145,16 +145,33 @@ def train(model, x, y, seed: int = 0, recipe: Recipe = RECIPE, callbacks=(), ini
 
     Returns:
         ``fit``'s ``History``.
+
+    Raises:
+        ValueError: the model is not compiled, its ``steps_per_execution`` does not divide an
+            epoch's steps (Keras would then run past the epoch's end), or ``initial_epoch`` is
+            not below the recipe's epochs.
     """
     recipe = check_recipe(recipe)
     initial_epoch = check_int(initial_epoch, "initial_epoch", minimum=0)
     if initial_epoch >= recipe.epochs:
         raise ValueError(f"initial_epoch must be below the recipe's {recipe.epochs} epochs, got {initial_epoch}")
+    steps = recipe.steps_per_epoch(len(x))
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"train: model must be a Keras model, got {type(model).__name__}")
+    if not model.compiled:
+        raise ValueError("train: model must be compiled first (compile_sgd)")
+    per_call = model.steps_per_execution
+    if steps % int(per_call):
+        # Keras would run whole calls of steps_per_execution batches and drift across epochs.
+        raise ValueError(
+            f"train: the model's steps_per_execution ({int(per_call)}) must divide the {steps} steps of an"
+            f" epoch ({len(x)} points in batches of {recipe.batch_size}); compile with steps_per_execution=1"
+        )
     data = training_dataset(x, y, seed, recipe, first_epoch=initial_epoch)
     return model.fit(
         data,
         epochs=recipe.epochs,
-        steps_per_epoch=recipe.steps_per_epoch(len(x)),
+        steps_per_epoch=steps,
         shuffle=False,
         verbose=0,
         callbacks=list(callbacks),

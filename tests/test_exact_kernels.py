@@ -114,11 +114,11 @@ def test_replica_engine_uses_only_exact_kernels(problem, monkeypatch):
         epochs.append(real(*args, **kwargs))
         return epochs[-1]
 
-    real = replicas._epoch_function
-    monkeypatch.setattr(replicas, "_epoch_function", spy)
+    real = replicas._training_function
+    monkeypatch.setattr(replicas, "_training_function", spy)
     run = el.train_replicas(problem.x_train, problem.y_train, [0, 1], el.RECIPE.replace(epochs=1), ema_momenta=[0.9])
-    (epoch_function,) = epochs
-    traced = epoch_function.get_concrete_function(tf.constant(0))
+    (training_function,) = epochs
+    traced = training_function.get_concrete_function()
     assert {"BatchMatMulV2", "ReluGrad", "ResourceApplyKerasMomentum"} <= kernels(traced)
     assert approximate(traced) == set()
     scoring = tf.function(replicas._probabilities).get_concrete_function(

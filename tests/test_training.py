@@ -139,6 +139,11 @@ def test_train_is_the_fit_call_of_chapter_02(problem):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="initial_epoch must be below"):
         el.train(helper, problem.x_train, y, recipe=recipe, initial_epoch=3)
+    # Batches of 20 make 5 steps an epoch: Keras's calls of 4 steps would run across epoch ends.
+    with pytest.raises(ValueError, match=r"steps_per_execution \(4\) must divide the 5 steps"):
+        el.train(helper, problem.x_train, y, recipe=recipe.replace(batch_size=20))
+    with pytest.raises(ValueError, match="must be compiled first"):
+        el.train(el.build_mlp(seed=4), problem.x_train, y, recipe=recipe)
 
 
 @pytest.mark.parametrize(
