@@ -10,12 +10,13 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book test unit notebooks reproducibility emulated portability qemu-setup book-check browser browser-setup lab sync bench clean
+.PHONY: help venv book test lint unit notebooks reproducibility emulated portability qemu-setup book-check browser browser-setup lab sync bench clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (from the stored, tested outputs)"
 	@echo "make test     every check: unit tests, notebooks (nbval), pairs, reproducibility, the chapters on an"
 	@echo "              emulated CPU, book build, built pages, every page in headless Chromium (about 30 minutes)"
+	@echo "make lint     ruff format --check and ruff check (also part of make test)"
 	@echo "make emulated a short training run natively and on an emulated CPU (qemu-x86_64 -cpu max): same bits"
 	@echo "make portability  re-run every chapter on the emulated CPU (about 17 minutes)"
 	@echo "make browser  open every page of the built book in headless Chromium (after make book)"
@@ -42,6 +43,11 @@ book: $(STAMP)
 	@rm -rf _build/html _build/.doctrees
 	@$(BIN)/jupyter-book build . -n -W --keep-going
 	@echo "==> Open $(CURDIR)/_build/html/index.html in a browser"
+
+lint: $(STAMP)
+	@echo "==> ruff: the library, tests, benchmarks and tools formatted and linted (settings in ruff.toml)"
+	@$(BIN)/ruff format --check --quiet .
+	@$(BIN)/ruff check --quiet .
 
 unit: $(STAMP)
 	@echo "==> Unit tests of ensemble_lib, and the chapter pairs (.py and .ipynb in sync, executed in order)"
@@ -83,7 +89,7 @@ browser: $(STAMP) browser-setup
 	@echo "    (screenshots of every page go to _build/screenshots/)"
 	@$(PYTEST) -rs tests -m browser
 
-test: unit notebooks reproducibility emulated portability book book-check browser
+test: lint unit notebooks reproducibility emulated portability book book-check browser
 	@echo "==> All checks passed"
 
 lab: $(STAMP)

@@ -72,8 +72,10 @@ def keras_replica_model_seconds_per_model(problem, replicas=400) -> float:
 
     def one_epoch(epoch):
         order = tf.transpose(el.epoch_order(n, seeds, epoch))  # (points, replicas)
-        return tf.data.Dataset.from_tensor_slices(order).batch(recipe.batch_size).map(
-            lambda idx: (tf.gather(x, idx), tf.gather(y, idx))
+        return (
+            tf.data.Dataset.from_tensor_slices(order)
+            .batch(recipe.batch_size)
+            .map(lambda idx: (tf.gather(x, idx), tf.gather(y, idx)))
         )
 
     data = tf.data.Dataset.counter(dtype=tf.int64).flat_map(one_epoch)
@@ -86,11 +88,19 @@ def study(problem) -> tuple[int, float]:
     """Every run and score of chapter 06; returns (models trained, seconds spent training them)."""
     x, y = problem.x_train, el.one_hot(problem.y_train)
     ema = (float(np.exp(-1 / 8)), 0.99, 0.999)
-    variants = {"constant": (None, None, None), "cosine": (10, 0.01, "epoch"), "5": (5, 0.01, "epoch"),
-                "20": (20, 0.01, "epoch"), "50": (50, 0.01, "epoch"), "0.05": (10, 0.05, "epoch"),
-                "0.1": (10, 0.1, "epoch"), "batch": (10, 0.01, "batch")}
-    schedules = {name: 0.01 if c is None else el.CosineAnnealing(EPOCHS, c, lr, per)
-                 for name, (c, lr, per) in variants.items()}
+    variants = {
+        "constant": (None, None, None),
+        "cosine": (10, 0.01, "epoch"),
+        "5": (5, 0.01, "epoch"),
+        "20": (20, 0.01, "epoch"),
+        "50": (50, 0.01, "epoch"),
+        "0.05": (10, 0.05, "epoch"),
+        "0.1": (10, 0.1, "epoch"),
+        "batch": (10, 0.01, "batch"),
+    }
+    schedules = {
+        name: 0.01 if c is None else el.CosineAnnealing(EPOCHS, c, lr, per) for name, (c, lr, per) in variants.items()
+    }
     keep = set(range(250, 500)).union(*(el.cycle_ends(EPOCHS, c) for c in (5, 10, 20, 50)))
     start = time.perf_counter()
     runs = el.train_schedules(x, y, SEEDS, schedules, keep=keep, ema_momenta=ema)
@@ -117,28 +127,44 @@ def main() -> int:
     print(f"500-epoch runs of chapter 02's recipe, {len(SEEDS)} seeds", flush=True)
     keras_each = keras_seconds_per_model(problem)
     print(f"  Keras fit (chapter 02's fast idiom), median of 3 seeds: {keras_each:6.2f} s per model", flush=True)
-    el.train_replicas(problem.x_train, problem.y_train, [0, 1], el.RECIPE.replace(epochs=2))  # warm-up: first trace of TensorFlow ops
+    el.train_replicas(
+        problem.x_train, problem.y_train, [0, 1], el.RECIPE.replace(epochs=2)
+    )  # warm-up: first trace of TensorFlow ops
     start = time.perf_counter()
     el.train_replicas(problem.x_train, el.one_hot(problem.y_train), SEEDS)
     single_call = (time.perf_counter() - start) / len(SEEDS)
     print(f"  engine, one schedule x {len(SEEDS)} seeds in one call: {single_call:6.3f} s per model", flush=True)
     keras_replicas = keras_replica_model_seconds_per_model(problem)
-    print(f"  one Keras model holding 400 replicas (EinsumDense), one fit: {keras_replicas:6.4f} s per model", flush=True)
+    print(
+        f"  one Keras model holding 400 replicas (EinsumDense), one fit: {keras_replicas:6.4f} s per model", flush=True
+    )
     start = time.perf_counter()
     trained, training = study(problem)
     seconds = time.perf_counter() - start
     engine_each = training / trained
     ratio = keras_each / engine_each
     print(f"  engine, chapter 06's {trained} runs in one call: {engine_each:6.3f} s per model")
-    print(f"  speed-up per model: {ratio:.0f}x   target (issue 14): at least 250x -> {'met' if ratio >= 250 else 'MISSED'}")
-    print(f"  the Keras replica model is {keras_replicas / engine_each:.1f}x the engine's time per model"
-          f" (issue 14: keep Keras if within 1.5x)")
-    print(f"  per model: {1000 * engine_each:.2f} ms   target (issue 14): at most 5 ms -> {'met' if engine_each <= 0.005 else 'MISSED'}")
-    print(f"chapter 06's whole study: {trained} models x {EPOCHS} epochs, trained ({training:.1f} s) and scored"
-          f" in {seconds:.1f} s   target: under 60 s -> {'met' if seconds < 60 else 'MISSED'}")
+    print(
+        f"  speed-up per model: {ratio:.0f}x   target (issue 14): at least 250x"
+        f" -> {'met' if ratio >= 250 else 'MISSED'}"
+    )
+    print(
+        f"  the Keras replica model is {keras_replicas / engine_each:.1f}x the engine's time per model"
+        f" (issue 14: keep Keras if within 1.5x)"
+    )
+    print(
+        f"  per model: {1000 * engine_each:.2f} ms   target (issue 14): at most 5 ms"
+        f" -> {'met' if engine_each <= 0.005 else 'MISSED'}"
+    )
+    print(
+        f"chapter 06's whole study: {trained} models x {EPOCHS} epochs, trained ({training:.1f} s) and scored"
+        f" in {seconds:.1f} s   target: under 60 s -> {'met' if seconds < 60 else 'MISSED'}"
+    )
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # Linux: KiB
-    print(f"peak memory of this process (TensorFlow included): {peak_gib:.2f} GiB"
-          f"   target: under 2 GiB -> {'met' if peak_gib < 2 else 'MISSED'}")
+    print(
+        f"peak memory of this process (TensorFlow included): {peak_gib:.2f} GiB"
+        f"   target: under 2 GiB -> {'met' if peak_gib < 2 else 'MISSED'}"
+    )
     return 0
 
 

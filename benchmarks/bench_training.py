@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import ensemble_lib as el  # first: fixes TensorFlow's numeric path
+
 import tensorflow as tf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +80,10 @@ def softmax_side_by_side(problem, seed: int) -> None:
         for _ in range(1000):
             forward(x)
         per_call = (time.perf_counter() - start) / 1000 * 1e6
-        print(f"  {name:32s} training {statistics.median(times):5.2f} s (median of 3), forward pass {per_call:6.1f} us", flush=True)
+        print(
+            f"  {name:32s} training {statistics.median(times):5.2f} s (median of 3), forward pass {per_call:6.1f} us",
+            flush=True,
+        )
 
 
 def chapter_seconds(path: Path) -> float:
@@ -88,7 +92,9 @@ def chapter_seconds(path: Path) -> float:
 
     notebook = jupytext.read(path)
     start = time.perf_counter()
-    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     return time.perf_counter() - start
 
 
@@ -97,7 +103,10 @@ def main() -> int:
     problem = el.load_blobs()
     print(f"training: {EPOCHS} epochs of the baseline MLP with per-epoch train and test accuracy", flush=True)
     original, acc_original = original_idiom(problem, seed=0)
-    print(f"  original idiom (NumPy arrays + validation_data): {original:6.1f} s  (test accuracy {acc_original:.3f})", flush=True)
+    print(
+        f"  original idiom (NumPy arrays + validation_data): {original:6.1f} s  (test accuracy {acc_original:.3f})",
+        flush=True,
+    )
     runs = [book_idiom(problem, seed=0) for _ in range(3)]
     book = statistics.median(t for t, _ in runs)
     print(f"  book idiom (tf.data + AccuracyCurves), median of 3: {book:6.1f} s  (test accuracy {runs[0][1]:.3f})")
@@ -107,7 +116,10 @@ def main() -> int:
     print("chapters, executed top to bottom in a fresh kernel:", flush=True)
     for path in sorted((ROOT / "book").glob("[0-9][0-9]_*.py")):
         seconds = chapter_seconds(path)
-        print(f"  {path.stem:16s} {seconds:6.1f} s   target: under 45 s -> {'met' if seconds < 45 else 'MISSED'}", flush=True)
+        print(
+            f"  {path.stem:16s} {seconds:6.1f} s   target: under 45 s -> {'met' if seconds < 45 else 'MISSED'}",
+            flush=True,
+        )
     return 0
 
 

@@ -254,7 +254,7 @@ glue("seed_spread", spread, display=False)
 #   500-epoch run with its learning curves is much faster than the original idiom, with the same
 #   `fit`.
 # - One run reaches {glue:text}`test_acc:.3f` on the test points (the original reported 0.812);
-#   the best possible is {glue:text}`bayes_test:.3f`; other seeds move the result by up to
+#   the best possible is {glue:text}`bayes_test:.3f`; five seeds spread the result over
 #   {glue:text}`seed_spread:.3f`.
 #
 # **Open questions.** The test accuracy keeps wandering at the end of training: would the average

@@ -6,8 +6,7 @@ load. Every public name below says in its docstring which chapter introduces it.
 """
 
 # Must come first: fixes the numeric path before anything imports TensorFlow or NumPy.
-from . import reproducibility  # noqa: I001
-from .reproducibility import *  # noqa: F403
+from .reproducibility import *  # noqa: F403, I001
 
 from .averaging import *  # noqa: F403
 from .bayes import *  # noqa: F403
@@ -24,8 +23,13 @@ from .schedules import *  # noqa: F403
 from .statistics import *  # noqa: F403
 from .training import *  # noqa: F403
 
-# Every module lists its public names once, in its own __all__; the star imports above bound the
-# modules themselves as attributes of this package.
-_MODULES = (reproducibility, averaging, bayes, checkpoints, data, exact, ensembles, models, plotting,  # noqa: F405
-            progress, recipe, replicas, schedules, statistics, training)  # noqa: F405
+# Every module lists its public names once, in its own __all__; the package's list joins them.
+# (Importing a submodule binds it as an attribute of this package, hence globals().)
+_MODULES = [
+    globals()[name]
+    for name in (
+        "reproducibility", "averaging", "bayes", "checkpoints", "data", "exact", "ensembles", "models",
+        "plotting", "progress", "recipe", "replicas", "schedules", "statistics", "training",
+    )
+]  # fmt: skip
 __all__ = [name for module in _MODULES for name in module.__all__]

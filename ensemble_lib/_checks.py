@@ -30,7 +30,9 @@ def is_number(value) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
-def check_real(value, name: str, low: float | None = None, high: float | None = None, open_interval: bool = False) -> float:
+def check_real(
+    value, name: str, low: float | None = None, high: float | None = None, open_interval: bool = False
+) -> float:
     """``value`` as a float: a finite number (NumPy scalars included) within ``[low, high]``
     (or ``(low, high)`` with ``open_interval``). Strings and bools are refused, not converted."""
     if not is_number(value):
@@ -84,7 +86,21 @@ def check_labels(y, name: str = "y", n_points: int | None = None, n_classes: int
         if labels.size and (labels.min() < 0 or (n_classes is not None and labels.max() >= n_classes)):
             raise ValueError(f"{name} must hold labels in 0..{top}, got values from {labels.min()} to {labels.max()}")
     else:
-        raise ValueError(f"{name} must be integer labels (n_points,) or one-hot rows (n_points, n_classes), got shape {array.shape}")
+        raise ValueError(
+            f"{name} must be integer labels (n_points,) or one-hot rows (n_points, n_classes), got shape {array.shape}"
+        )
     if n_points is not None and len(labels) != n_points:
         raise ValueError(f"{name} must hold one label per point ({n_points}), got {len(labels)}")
     return labels.astype(np.int64, copy=False)
+
+
+# Seeds the book accepts: [0, 2**31 - 1), within the int32 seeds Keras and TensorFlow take.
+MAX_SEED = 2**31 - 1
+
+
+def check_seed(seed, name: str = "seed") -> int:
+    """``seed`` as an int in ``[0, 2**31 - 1)``; a ``TypeError``/``ValueError`` naming ``name`` otherwise."""
+    seed = check_int(seed, name)
+    if not 0 <= seed < MAX_SEED:
+        raise ValueError(f"{name} must be in [0, 2**31 - 1), got {seed}")
+    return seed

@@ -24,6 +24,19 @@ def shares(n: int, scheme: str, alpha: float = 2.0) -> np.ndarray:
     * ``"exponential"``: proportional to ``exp(-i / alpha)``; a smaller ``alpha`` forgets faster.
       (Computed as ``exp(-(i - 1) / alpha)``, the same shares after normalising, so that a small
       ``alpha`` gives member 1 everything instead of 0 / 0.)
+
+    Args:
+        n: the number of members, at least 1.
+        scheme: one of ``SCHEMES``: ``"equal"``, ``"linear"`` or ``"exponential"``.
+        alpha: the decay of the exponential scheme, positive (checked whatever the scheme).
+
+    Returns:
+        A float64 array of ``n`` shares summing to 1, member 1 first.
+
+    Raises:
+        TypeError: if ``n`` is not an int or ``alpha`` not a number.
+        ValueError: if ``n`` is below 1, ``scheme`` is not one of ``SCHEMES``, or ``alpha`` is
+            not positive and finite.
     """
     n = check_int(n, "n", minimum=1)
     if scheme not in SCHEMES:
@@ -53,7 +66,9 @@ def _as_weight_list(member, index: int) -> list[np.ndarray]:
     elif isinstance(member, (list, tuple)) and all(hasattr(w, "shape") for w in member):
         arrays = [np.asarray(w) for w in member]
     else:
-        raise TypeError(f"members[{index}] must be a Keras model or a list of weight arrays, got {type(member).__name__}")
+        raise TypeError(
+            f"members[{index}] must be a Keras model or a list of weight arrays, got {type(member).__name__}"
+        )
     for j, array in enumerate(arrays):
         if array.dtype.kind != "f":
             raise TypeError(f"members[{index}] weight array {j} must hold floating-point numbers, got {array.dtype}")
@@ -64,10 +79,25 @@ def _as_weight_list(member, index: int) -> list[np.ndarray]:
 def average_weights(members, shares) -> list[np.ndarray]:
     """The weighted average of the members' weights, array by array (chapter 03).
 
-    ``members`` are Keras models or lists of weight arrays (``model.get_weights()``), all of the
-    same architecture; ``shares`` says how much each counts (non-negative, not all zero; they
-    are normalised to sum to 1; :func:`shares` gives the book's three schemes). Returns a list of arrays in the layer order of the first member,
-    in its dtype. The sum runs in float64, member by member in the order given.
+    The sum runs in float64, member by member in the order given.
+
+    Args:
+        members: Keras models or lists of weight arrays (``model.get_weights()``), all of the same
+            architecture. A model with non-trainable variables (such as BatchNormalization's moving
+            statistics) is refused: an average of those is not the statistics of the averaged model.
+        shares: how much each member counts, one number per member (non-negative, not all zero;
+            they are normalised to sum to 1; :func:`shares` gives the book's three schemes).
+
+    Returns:
+        A list of arrays in the layer order of the first member, in its dtype.
+
+    Raises:
+        TypeError: if ``members`` is not a list, a member is neither a Keras model nor a list of
+            weight arrays, a weight array does not hold floating-point numbers, or ``shares`` does
+            not hold numbers.
+        ValueError: if ``members`` is empty, a model has non-trainable variables, the members'
+            weight arrays differ in number or shape, a weight or share is NaN or infinite, or
+            ``shares`` has the wrong length, a negative entry or only zeros.
     """
     if isinstance(members, (str, bytes)) or not hasattr(members, "__len__"):
         raise TypeError("members must be a list of Keras models or of weight lists")
@@ -78,7 +108,8 @@ def average_weights(members, shares) -> list[np.ndarray]:
     for i, other in enumerate(lists[1:], start=1):
         if len(other) != len(reference):
             raise ValueError(
-                f"members[{i}] has {len(other)} weight arrays, members[0] has {len(reference)}: not the same architecture"
+                f"members[{i}] has {len(other)} weight arrays, members[0] has {len(reference)}:"
+                " not the same architecture"
             )
         for j, (a, b) in enumerate(zip(reference, other)):
             if a.shape != b.shape:
@@ -105,6 +136,18 @@ def model_with_weights(like, weights):
 
     ``keras.models.clone_model`` builds the same layers with fresh variables; the weights are
     then set. ``like`` itself is not changed.
+
+    Args:
+        like: a Keras model of the architecture wanted.
+        weights: the arrays to set, in ``model.get_weights()`` order (e.g. from
+            :func:`average_weights`).
+
+    Returns:
+        The new model (not compiled).
+
+    Raises:
+        ValueError: (from Keras's ``set_weights``) if ``weights`` does not match the model's
+            number of weight arrays or their shapes.
     """
     model = keras.models.clone_model(like)
     model.set_weights(weights)

@@ -28,8 +28,17 @@ def _as_points(x, n_features: int, name: str = "x") -> np.ndarray:
 class BayesClassifier:
     """Class probabilities and predictions of the Bayes-optimal rule (chapter 01).
 
-    ``centers`` has one row per class, ``cluster_std`` is the common standard deviation of every
-    class, ``priors`` the class probabilities (equal if omitted).
+    Args:
+        centers: the class centres, one row per class: shape ``(n_classes, n_features)``.
+        cluster_std: the common standard deviation of every class, positive.
+        priors: the class probabilities, one per centre, positive and summing to 1
+            (equal if omitted).
+
+    Raises:
+        TypeError: if ``centers`` does not hold numbers or ``cluster_std`` is not a number.
+        ValueError: if ``centers`` is not a finite 2-D array with at least one row and column,
+            ``cluster_std`` is not positive and finite, or ``priors`` has the wrong shape, an
+            entry that is not positive and finite, or does not sum to 1.
     """
 
     def __init__(self, centers, cluster_std: float, priors=None):
@@ -52,8 +61,12 @@ class BayesClassifier:
         self.priors = priors
 
     @classmethod
-    def for_problem(cls, problem) -> "BayesClassifier":
-        """The Bayes classifier of a :class:`~ensemble_lib.data.Blobs` problem."""
+    def for_problem(cls, problem) -> BayesClassifier:
+        """The Bayes classifier of a :class:`~ensemble_lib.data.Blobs` problem.
+
+        Returns:
+            A :class:`BayesClassifier` with the problem's centres, spread and class priors.
+        """
         return cls(problem.centers, problem.cluster_std, problem.class_priors)
 
     def _log_joint(self, x: np.ndarray) -> np.ndarray:
@@ -62,18 +75,41 @@ class BayesClassifier:
         return np.log(self.priors)[None, :] - sq_dist / (2.0 * self.cluster_std**2)
 
     def predict_proba(self, x) -> np.ndarray:
-        """Posterior class probabilities, shape ``(n_points, n_classes)``."""
+        """Posterior class probabilities of the points ``x``, shape ``(n_points, n_classes)``.
+
+        Raises:
+            TypeError: if ``x`` does not hold numbers.
+            ValueError: if ``x`` is not finite or not of shape ``(n_points, n_features)``.
+        """
         log_joint = self._log_joint(_as_points(x, self.centers.shape[1]))
         log_joint -= log_joint.max(axis=1, keepdims=True)
         p = np.exp(log_joint)
         return p / p.sum(axis=1, keepdims=True)
 
     def predict(self, x) -> np.ndarray:
-        """The most probable class of each point."""
+        """The most probable class of each point of ``x``, shape ``(n_points,)``.
+
+        Raises:
+            TypeError: if ``x`` does not hold numbers.
+            ValueError: if ``x`` is not finite or not of shape ``(n_points, n_features)``.
+        """
         return self._log_joint(_as_points(x, self.centers.shape[1])).argmax(axis=1)
 
     def accuracy(self, x, y) -> float:
-        """Fraction of the points ``x`` whose integer label ``y`` the rule predicts."""
+        """Fraction of the points ``x`` whose integer label ``y`` the rule predicts.
+
+        Args:
+            x: points, shape ``(n_points, n_features)``.
+            y: one integer label per point, in ``0..n_classes - 1`` (one-hot rows are refused).
+
+        Returns:
+            The accuracy, a float in ``[0, 1]``.
+
+        Raises:
+            TypeError: if ``x`` does not hold numbers or ``y`` holds non-integer labels.
+            ValueError: if ``x`` is not finite or of the wrong shape, or ``y`` is not one label per
+                point in ``0..n_classes - 1``.
+        """
         x = _as_points(x, self.centers.shape[1])
         labels = check_labels(y, "y", n_points=len(x), n_classes=len(self.centers))
         if np.ndim(y) != 1:
@@ -86,6 +122,19 @@ class BayesClassifier:
         Only for two features. Computed by the midpoint rule on a ``grid_points`` x
         ``grid_points`` grid that extends ``reach`` standard deviations beyond the outermost
         centres (the mass outside is below 1e-14); the quadrature error is below 1e-5.
+
+        Args:
+            grid_points: grid points per axis, at least 100.
+            reach: how far the grid extends beyond the outermost centres, in standard
+                deviations; at least 4.
+
+        Returns:
+            The expected accuracy, a float in ``[0, 1]``.
+
+        Raises:
+            TypeError: if ``grid_points`` is not an int or ``reach`` not a number.
+            ValueError: if the problem does not have two features, ``grid_points`` is below 100,
+                or ``reach`` is below 4 or not finite.
         """
         if self.centers.shape[1] != 2:
             raise ValueError("expected_accuracy is implemented for two features only")

@@ -71,10 +71,23 @@ _log = logging.getLogger("ensemble_lib")
 
 
 def checkpoint_path(folder, epoch: int) -> Path:
-    """Where the weights at the end of ``epoch`` are stored in ``folder`` (chapter 03)."""
-    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
-        raise ValueError(f"epoch must be a non-negative int, got {epoch!r}")
-    return _as_folder(folder) / f"epoch-{int(epoch):04d}.weights.h5"
+    """Where the weights at the end of ``epoch`` are stored in ``folder`` (chapter 03).
+
+    Args:
+        folder: the checkpoint folder, a ``str`` or ``pathlib.Path`` (it need not exist yet).
+        epoch: the epoch, counted from 0.
+
+    Returns:
+        The ``Path`` ``folder / "epoch-NNNN.weights.h5"`` (at least four digits).
+
+    Raises:
+        TypeError: if ``epoch`` is not an int (a bool or a float included), or ``folder`` is not a
+            ``str`` or path.
+        ValueError: if ``epoch`` is negative.
+        NotADirectoryError: if ``folder`` exists and is not a folder.
+    """
+    epoch = check_int(epoch, "epoch", minimum=0)
+    return _as_folder(folder) / f"epoch-{epoch:04d}.weights.h5"
 
 
 def _as_folder(folder) -> Path:
@@ -101,7 +114,11 @@ def _read_manifest(folder: Path) -> dict | None:
         manifest = json.loads(path.read_text())
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError(f"checkpoint manifest {path} is damaged: {exc}") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT or not isinstance(manifest.get("checkpoints"), dict):
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("format") != _FORMAT
+        or not isinstance(manifest.get("checkpoints"), dict)
+    ):
         raise ValueError(f"checkpoint manifest {path} is not one this library wrote ({_FORMAT!r})")
     return manifest
 
@@ -111,8 +128,18 @@ def _recorded(manifest: dict | None) -> dict[int, dict]:
 
 
 def saved_epochs(folder) -> list[int]:
-    """The epochs with a complete checkpoint recorded in ``folder``, members and resume points, in
-    increasing order; ``[]`` when the folder does not exist yet (chapter 03)."""
+    """The epochs with a complete checkpoint recorded in ``folder``, in increasing order (chapter 03).
+
+    Members and resume points alike, as the folder's manifest lists them.
+
+    Returns:
+        A sorted list of epochs; ``[]`` when the folder (or its manifest) does not exist yet.
+
+    Raises:
+        TypeError: if ``folder`` is not a ``str`` or path.
+        NotADirectoryError: if ``folder`` exists and is not a folder.
+        ValueError: if the manifest is damaged or was not written by this library.
+    """
     return sorted(_recorded(_read_manifest(_as_folder(folder))))
 
 
@@ -138,7 +165,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
         _fsync_folder(path.parent)
     except OSError as exc:
-        raise OSError(exc.errno, f"could not write {path.name} in checkpoint folder {path.parent}: {exc.strerror or exc}") from exc
+        raise OSError(
+            exc.errno, f"could not write {path.name} in checkpoint folder {path.parent}: {exc.strerror or exc}"
+        ) from exc
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -165,8 +194,11 @@ def _weights_file(model, folder: Path, size_hint: int = 2**20) -> bytes:
             model.save_weights(path)
             return path.read_bytes()
     except OSError as exc:
-        raise OSError(exc.errno, f"cannot save a checkpoint for checkpoint folder {folder}: writing it to "
-                      f"{staging_root} first failed: {exc.strerror or exc}") from exc
+        raise OSError(
+            exc.errno,
+            f"cannot save a checkpoint for checkpoint folder {folder}: writing it to "
+            f"{staging_root} first failed: {exc.strerror or exc}",
+        ) from exc
 
 
 def _optimizer_signature(model) -> dict | None:
@@ -435,22 +467,41 @@ class _WritesCheckpoints:
 class EpochCheckpoints(_WritesCheckpoints, keras.callbacks.Callback):
     """Save the weights at the end of chosen epochs to ``folder``, during an ordinary ``fit`` (chapter 03).
 
-    Give exactly one of
-
-    * ``last=K``: the last ``K`` epochs of the run (with ``epochs=500``, ``last=10`` saves epochs
-      490 to 499), read from ``fit``'s own ``epochs`` when training begins;
-    * ``window=(start, stop)`` (or ``range(start, stop)``): every epoch ``start <= epoch < stop``.
-
-    ``resume_every=N`` additionally keeps the newest checkpoint of every ``N``-th epoch outside
-    the window, so that a killed run can be resumed (:func:`resume_from_checkpoints`) from at most
-    ``N`` epochs back; resume points are never loaded as members.
-
     A new run (``fit`` from epoch 0) refuses a folder that holds another run's checkpoints,
     unless ``replace=True``: then it removes them (listed in ``removed``, and logged at INFO
-    level on the ``ensemble_lib`` logger). A resumed run continues its own folder.
+    level on the ``ensemble_lib`` logger). A resumed run continues its own folder. ``saved``
+    lists the member epochs saved.
+
+    Args:
+        folder: the checkpoint folder, a ``str`` or ``pathlib.Path``; created if missing.
+        last: ``K``, to save the last ``K`` epochs of the run (with ``epochs=500``, ``last=10``
+            saves epochs 490 to 499), read from ``fit``'s own ``epochs`` when training begins.
+            Give exactly one of ``last`` and ``window``.
+        window: ``(start, stop)`` (or ``range(start, stop)``), to save every epoch
+            ``start <= epoch < stop``.
+        resume_every: ``N``, to keep in addition the newest checkpoint of every ``N``-th epoch
+            outside the window, so that a killed run can be resumed
+            (:func:`resume_from_checkpoints`) from at most ``N`` epochs back; resume points are
+            never loaded as members.
+        replace: whether a new run may remove another run's checkpoints from ``folder``.
+
+    Raises:
+        TypeError: if ``folder`` is not a ``str`` or path, ``replace`` is not a bool, or ``last``
+            or ``resume_every`` is not an int.
+        ValueError: if not exactly one of ``last`` and ``window`` is given, ``window`` is not
+            ``(start, stop)`` with ``0 <= start < stop`` (or a range of step 1), or ``last`` or
+            ``resume_every`` is below 1; in ``fit``, also if ``last`` is given but ``fit`` has no
+            ``epochs``, or a resumed run does not match the folder's run.
+        NotADirectoryError: if ``folder`` exists and is not a folder.
+        FileExistsError: in ``fit``, if a new run finds another run's checkpoints in ``folder``
+            and ``replace`` is False.
+        RuntimeError: in ``fit``, if another training run holds ``folder``.
+        OSError: in ``fit``, if ``folder`` is not writable or lacks room for the planned checkpoints.
     """
 
-    def __init__(self, folder, *, last: int | None = None, window=None, resume_every: int | None = None, replace: bool = False):
+    def __init__(
+        self, folder, *, last: int | None = None, window=None, resume_every: int | None = None, replace: bool = False
+    ):
         super().__init__()
         self._init_checkpoints(folder, replace)
         if (last is None) == (window is None):
@@ -462,14 +513,11 @@ class EpochCheckpoints(_WritesCheckpoints, keras.callbacks.Callback):
                 if window.step != 1:
                     raise ValueError(f"window must be a range of consecutive epochs (step 1), got {window!r}")
                 window = (window.start, window.stop)
-            if not (
-                isinstance(window, (tuple, list))
-                and len(window) == 2
-                and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in window)
-                and 0 <= window[0] < window[1]
-            ):
+            if not isinstance(window, (tuple, list)) or len(window) != 2:
+                raise TypeError(f"window must be a pair (start, stop) of epochs or a range, got {window!r}")
+            window = (check_int(window[0], "window[0]"), check_int(window[1], "window[1]"))
+            if not 0 <= window[0] < window[1]:
                 raise ValueError(f"window must be (start, stop) with 0 <= start < stop, got {window!r}")
-            window = (int(window[0]), int(window[1]))
         if resume_every is not None:
             resume_every = check_int(resume_every, "resume_every", minimum=1)
         self.last = last
@@ -583,14 +631,33 @@ def _check_epochs(epochs) -> list[int]:
 def load_checkpoints(folder, like, epochs=None) -> list[tuple[int, list[np.ndarray]]]:
     """The saved members, most recent first: a list of ``(epoch, weights)`` (chapter 03).
 
-    ``like`` is a model of the architecture that saved them (its own weights are left alone: a
-    clone is loaded). ``epochs`` restricts the result to those epochs. ``weights`` is the list
-    of arrays ``model.get_weights()`` returns. Resume points are not members. Every file's
-    SHA-256 is checked against the manifest; a damaged, missing or foreign file, or one saved by
-    another architecture, raises ``ValueError`` naming it.
+    Resume points are not members. Every file's SHA-256 is checked against the manifest.
+
+    Args:
+        folder: the checkpoint folder a run of :class:`EpochCheckpoints` or
+            :class:`~ensemble_lib.schedules.SnapshotEnsemble` wrote.
+        like: a model of the architecture that saved them (its own weights are left alone: a
+            clone is loaded).
+        epochs: restricts the result to those epochs (default: every member).
+
+    Returns:
+        A list of ``(epoch, weights)``, most recent first; ``weights`` is the list of arrays
+        ``model.get_weights()`` returns.
+
+    Raises:
+        TypeError: if ``like`` is not a Keras model, ``folder`` not a ``str`` or path, or
+            ``epochs`` not a sequence of ints.
+        FileNotFoundError: if ``folder`` does not exist.
+        NotADirectoryError: if ``folder`` is not a folder.
+        ValueError: naming the file, if a checkpoint is damaged, missing, foreign to the run, or
+            saved by another architecture; also if the manifest is damaged or missing, the folder
+            holds no member, an epoch asked for was not saved, or ``epochs`` holds a negative epoch.
+        RuntimeError: if a training run in another process is writing to ``folder``.
     """
     if not isinstance(like, keras.Model):
-        raise TypeError(f"like must be a Keras model of the architecture that saved the checkpoints, got {type(like).__name__}")
+        raise TypeError(
+            f"like must be a Keras model of the architecture that saved the checkpoints, got {type(like).__name__}"
+        )
     folder = _existing_folder(folder)
     wanted = None if epochs is None else _check_epochs(epochs)
     with _reading(folder):
@@ -611,14 +678,28 @@ def load_checkpoints(folder, like, epochs=None) -> list[tuple[int, list[np.ndarr
 
 
 def resume_from_checkpoints(model, folder) -> int:
-    """Restore ``model`` (compiled, same architecture) from the newest checkpoint in ``folder``.
+    """Restore ``model`` from the newest checkpoint in ``folder``, optimizer state included (chapter 03).
 
-    Returns the epoch to continue from, for ``fit(..., initial_epoch=...)`` and
-    ``training_dataset(..., first_epoch=...)``: 0 if the folder is missing or holds no run (a
-    fresh start), otherwise one past the newest saved epoch. Weights and optimizer state are both
-    restored, so the resumed run continues exactly where the saved one stood (chapter 03). A
-    checkpoint without the optimizer state this model's optimizer needs is refused, naming what
-    is missing.
+    Weights and optimizer state are both restored, so the resumed run continues exactly where
+    the saved one stood. A checkpoint without the optimizer state this model's optimizer needs
+    is refused, naming what is missing.
+
+    Args:
+        model: a compiled Keras model of the architecture that saved the checkpoints.
+        folder: the checkpoint folder of the run to resume.
+
+    Returns:
+        The epoch to continue from, for ``fit(..., initial_epoch=...)`` and
+        ``training_dataset(..., first_epoch=...)``: 0 if the folder is missing or holds no run (a
+        fresh start), otherwise one past the newest saved epoch.
+
+    Raises:
+        TypeError: if ``model`` is not a Keras model or ``folder`` not a ``str`` or path.
+        NotADirectoryError: if ``folder`` exists and is not a folder.
+        ValueError: if ``model`` is not compiled, the newest checkpoint holds no optimizer state
+            or that of another optimizer, is damaged or missing, or cannot be loaded into
+            ``model``; or if the folder's manifest is damaged or missing beside checkpoint files.
+        RuntimeError: if a training run in another process is writing to ``folder``.
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a Keras model, got {type(model).__name__}")

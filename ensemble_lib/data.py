@@ -29,10 +29,18 @@ N_TRAIN = 100
 class Blobs:
     """The problem, split and ready to use (chapter 01).
 
-    ``y_train`` and ``y_test`` are integer class labels in ``0..n_classes-1``; use
-    :func:`one_hot` for a softmax output. ``centers`` and ``cluster_std`` are the generating
-    parameters, which the Bayes-optimal classifier needs; ``class_priors`` are the fractions of
-    points ``make_blobs`` draws from each centre.
+    :func:`load_blobs` builds it; the fields are not checked.
+
+    Args:
+        x_train: training points, ``(n_train, n_features)``.
+        y_train: their integer class labels in ``0..n_classes-1``; use :func:`one_hot` for a
+            softmax output.
+        x_test: test points, ``(n_test, n_features)``.
+        y_test: their integer class labels.
+        centers: the class centres, one row per class: a generating parameter, which the
+            Bayes-optimal classifier needs.
+        cluster_std: the common standard deviation of the classes, the other generating parameter.
+        class_priors: the fractions of points ``make_blobs`` draws from each centre.
     """
 
     x_train: np.ndarray
@@ -45,6 +53,7 @@ class Blobs:
 
     @property
     def n_classes(self) -> int:
+        """The number of classes: one per centre."""
         return len(self.centers)
 
 
@@ -52,8 +61,10 @@ def load_blobs() -> Blobs:
     """Generate the blobs problem exactly as the original tutorials did (chapter 01).
 
     ``make_blobs(n_samples=1100, centers=3, n_features=2, cluster_std=2, random_state=2)``;
-    rows 0-99 train, rows 100-1099 test. Inputs are ``float32`` (what Keras trains on), labels
-    ``int64``.
+    rows 0-99 train, rows 100-1099 test.
+
+    Returns:
+        A :class:`Blobs`; inputs are ``float32`` (what Keras trains on), labels ``int64``.
     """
     x, y, centers = make_blobs(
         n_samples=N_SAMPLES,
@@ -83,7 +94,17 @@ def load_blobs() -> Blobs:
 def one_hot(labels, n_classes: int = N_CLASSES) -> np.ndarray:
     """One-hot encode integer class labels as ``float32`` rows (chapter 01).
 
-    ``labels`` is a 1-D sequence of integers in ``0..n_classes-1``.
+    Args:
+        labels: a 1-D sequence of integers in ``0..n_classes-1``.
+        n_classes: the number of classes (columns), at least 1.
+
+    Returns:
+        A ``float32`` array of shape ``(len(labels), n_classes)``.
+
+    Raises:
+        TypeError: if ``n_classes`` is not an int or ``labels`` does not hold integers.
+        ValueError: if ``n_classes`` is below 1, ``labels`` is not 1-D, or a label lies outside
+            ``0..n_classes-1``.
     """
     n_classes = check_int(n_classes, "n_classes", minimum=1)
     labels = np.asarray(labels)
@@ -92,7 +113,5 @@ def one_hot(labels, n_classes: int = N_CLASSES) -> np.ndarray:
     if labels.size and not np.issubdtype(labels.dtype, np.integer):
         raise TypeError(f"labels must be integers, got dtype {labels.dtype}")
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        raise ValueError(
-            f"labels must lie in 0..{n_classes - 1}, got values from {labels.min()} to {labels.max()}"
-        )
+        raise ValueError(f"labels must lie in 0..{n_classes - 1}, got values from {labels.min()} to {labels.max()}")
     return np.eye(n_classes, dtype=np.float32)[labels]

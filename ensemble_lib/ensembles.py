@@ -41,9 +41,20 @@ def _member_probabilities(members, x) -> list[np.ndarray]:
 def ensemble_predict(members, x, return_probabilities: bool = False):
     """Soft voting: the class with the largest summed softmax output over ``members`` (chapter 05).
 
-    Returns the class index of every row of ``x``; with ``return_probabilities=True``, returns
-    ``(classes, probabilities)`` where the probabilities are the members' mean output (the sum,
-    divided by the number of members, so that each row still sums to 1).
+    Args:
+        members: a list of Keras models that output class probabilities for the same classes.
+        x: points, a 2-D array ``(n_points, n_features)``.
+        return_probabilities: whether to return the ensemble's probabilities too.
+
+    Returns:
+        The class index of every row of ``x``; with ``return_probabilities=True``,
+        ``(classes, probabilities)`` where the probabilities are the members' mean output (the
+        sum, divided by the number of members, so that each row still sums to 1).
+
+    Raises:
+        TypeError: if ``members`` is not a list of Keras models or ``x`` does not hold numbers.
+        ValueError: if ``members`` is empty, ``x`` is not a finite 2-D array with the members'
+            input width, or the members' outputs differ in shape.
     """
     outputs = _member_probabilities(members, x)
     total = np.zeros_like(outputs[0], dtype=np.float64)
@@ -56,7 +67,21 @@ def ensemble_predict(members, x, return_probabilities: bool = False):
 
 
 def disagreement(members, x) -> np.ndarray:
-    """Pairwise disagreement: entry ``[i, j]`` is the fraction of rows of ``x`` on which members
-    ``i`` and ``j`` predict different classes (chapter 05). A measure of diversity."""
+    """Pairwise disagreement between the members' predicted classes: a measure of diversity (chapter 05).
+
+    Args:
+        members: a list of Keras models that output class probabilities for the same classes.
+        x: points, a 2-D array ``(n_points, n_features)``.
+
+    Returns:
+        A symmetric ``(n_members, n_members)`` array whose entry ``[i, j]`` is the fraction of
+        rows of ``x`` on which members ``i`` and ``j`` predict different classes (0 on the
+        diagonal).
+
+    Raises:
+        TypeError: if ``members`` is not a list of Keras models or ``x`` does not hold numbers.
+        ValueError: if ``members`` is empty, ``x`` is not a finite 2-D array with the members'
+            input width, or the members' outputs differ in shape.
+    """
     labels = np.stack([p.argmax(axis=1) for p in _member_probabilities(members, x)])
     return (labels[:, None, :] != labels[None, :, :]).mean(axis=2)

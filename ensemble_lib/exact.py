@@ -35,6 +35,17 @@ def exact_softmax(x, axis: int = -1):
     ``-sum(y * log_softmax(z))``, which needs no approximate instruction): training sees the
     same loss and gradients as with ``"softmax"``. Registered as a Keras serializable object, so
     ``keras.models.clone_model``, ``model.to_json`` and saved models know it by name.
+
+    Args:
+        x: the logits, a floating-point tensor or array.
+        axis: the axis to normalise along.
+
+    Returns:
+        A tensor of ``x``'s shape and dtype whose entries along ``axis`` sum to 1.
+
+    Raises:
+        TypeError: if ``x`` does not hold floating-point numbers or ``axis`` is not an int.
+        ValueError: if ``axis`` does not address one of ``x``'s axes.
     """
     x = keras.ops.convert_to_tensor(x)
     if not keras.backend.is_float_dtype(x.dtype):

@@ -33,9 +33,21 @@ def _kernel_initializers(seed: int):
 def initial_weights(seed: int = 0, recipe: Recipe = RECIPE, n_features: int = N_FEATURES, n_classes: int = N_CLASSES):
     """The weights ``build_mlp(seed, recipe)`` starts from, without building a model (chapter 06).
 
+    Args:
+        seed: the run's seed, in ``[0, 2**31 - 1)``.
+        recipe: the :class:`~ensemble_lib.recipe.Recipe` whose ``hidden_units`` set the width.
+        n_features: inputs per point.
+        n_classes: outputs (classes).
+
     Returns:
         ``[hidden kernel, hidden bias, output kernel, output bias]`` as float32 arrays, in
         ``model.get_weights()`` order: the same Glorot-uniform draws, zero biases.
+
+    Raises:
+        TypeError: if ``seed``, ``n_features`` or ``n_classes`` is not an int, or ``recipe`` is
+            not a :class:`~ensemble_lib.recipe.Recipe`.
+        ValueError: if ``seed`` lies outside ``[0, 2**31 - 1)``, or ``n_features`` or
+            ``n_classes`` is below 1.
     """
     seed, recipe, n_features, n_classes = _check_architecture(seed, recipe, n_features, n_classes)
     hidden, output = _kernel_initializers(seed)
@@ -65,6 +77,12 @@ def build_mlp(seed: int = 0, recipe: Recipe = RECIPE, n_features: int = N_FEATUR
 
     Returns:
         A ``keras.Sequential`` named ``mlp`` with layers ``hidden`` and ``output``.
+
+    Raises:
+        TypeError: if ``seed``, ``n_features`` or ``n_classes`` is not an int, or ``recipe`` is
+            not a :class:`~ensemble_lib.recipe.Recipe`.
+        ValueError: if ``seed`` lies outside ``[0, 2**31 - 1)``, or ``n_features`` or
+            ``n_classes`` is below 1.
     """
     seed, recipe, n_features, n_classes = _check_architecture(seed, recipe, n_features, n_classes)
     hidden_init, output_init = _kernel_initializers(seed)

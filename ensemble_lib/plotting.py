@@ -15,7 +15,7 @@ import matplotlib.axes
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._checks import check_labels, check_numeric_array, check_real
+from ._checks import check_int, check_labels, check_numeric_array, check_real
 
 __all__ = [
     "CLASS_COLORS",
@@ -60,7 +60,10 @@ _STYLE["axes.prop_cycle"] = matplotlib.cycler(color=[*CLASS_COLORS, "#CC79A7", "
 
 
 def use_book_style() -> None:
-    """Apply the book's figure style; inside Jupyter, show figures as deterministic SVG (chapter 01)."""
+    """Apply the book's figure style; inside Jupyter, show figures as deterministic SVG (chapter 01).
+
+    Updates ``matplotlib.rcParams``; outside an IPython shell the output format is left alone.
+    """
     matplotlib.rcParams.update(_STYLE)
     try:
         from IPython import get_ipython
@@ -84,11 +87,30 @@ def _axes(ax):
 
 
 def data_bounds(*arrays, margin: float = 0.5):
-    """``(x_min, x_max, y_min, y_max)`` enclosing every 2-D point given, plus ``margin`` (chapter 01)."""
+    """``(x_min, x_max, y_min, y_max)`` enclosing every 2-D point given, plus ``margin`` (chapter 01).
+
+    Args:
+        *arrays: arrays of 2-D points (each read as rows of two coordinates).
+        margin: space added on every side, at least 0.
+
+    Returns:
+        ``(x_min, x_max, y_min, y_max)`` as floats, rounded outward to whole numbers.
+
+    Raises:
+        ValueError: if no array is given, ``margin`` is negative or not finite, or an array is not
+            a finite, non-empty ``(n_points, 2)`` array.
+        TypeError: if ``margin`` is not a number or an array does not hold numbers.
+    """
     if not arrays:
         raise ValueError("data_bounds needs at least one array of points")
     margin = check_real(margin, "margin", low=0)
-    pts = np.concatenate([check_numeric_array(a, "arrays[...]").astype(np.float64).reshape(-1, 2) for a in arrays])
+    points = []
+    for i, a in enumerate(arrays):
+        a = check_numeric_array(a, f"arrays[{i}]").astype(np.float64)
+        if a.ndim != 2 or a.shape[1] != 2 or len(a) == 0:
+            raise ValueError(f"arrays[{i}] must hold 2-D points, shape (n_points, 2), got shape {a.shape}")
+        points.append(a)
+    pts = np.concatenate(points)
     lo = np.floor(pts.min(axis=0) - margin)
     hi = np.ceil(pts.max(axis=0) + margin)
     return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
@@ -97,8 +119,24 @@ def data_bounds(*arrays, margin: float = 0.5):
 def plot_blobs(x, y, ax=None, *, bounds=None, marker_size: float = 12, alpha: float = 0.75, legend: bool = True):
     """Scatter 2-D points coloured by integer class label, legend outside on the right (chapter 01).
 
-    ``bounds`` ``(x_min, x_max, y_min, y_max)`` fixes the axes' limits (see :func:`data_bounds`),
-    so that figures of the same problem share them. Returns the axes.
+    Args:
+        x: points, shape ``(n_points, 2)``.
+        y: one integer label per point, in ``0..2`` (one colour of ``CLASS_COLORS`` each).
+        ax: the matplotlib ``Axes`` to draw on; ``None`` (default) for a new figure.
+        bounds: ``(x_min, x_max, y_min, y_max)``, to fix the axes' limits (see :func:`data_bounds`),
+            so that figures of the same problem share them; ``None``: matplotlib's own.
+        marker_size: the markers' size (matplotlib's ``s``).
+        alpha: the markers' opacity.
+        legend: whether to draw the legend.
+
+    Returns:
+        The axes.
+
+    Raises:
+        TypeError: if ``x`` does not hold numbers, ``y`` does not hold integers, or ``ax`` is not
+            an ``Axes``.
+        ValueError: if ``x`` is not a finite ``(n_points, 2)`` array, ``y`` is not one label per
+            point in ``0..2``, or ``bounds`` is not four numbers with ``min < max``.
     """
     x = check_numeric_array(x, "x")
     if x.ndim != 2 or x.shape[1] != 2:
@@ -111,8 +149,13 @@ def plot_blobs(x, y, ax=None, *, bounds=None, marker_size: float = 12, alpha: fl
         mask = y == k
         if mask.any():
             ax.scatter(
-                x[mask, 0], x[mask, 1], s=marker_size, color=color, alpha=alpha,
-                edgecolors="none", label=f"class {k}",
+                x[mask, 0],
+                x[mask, 1],
+                s=marker_size,
+                color=color,
+                alpha=alpha,
+                edgecolors="none",
+                label=f"class {k}",
             )
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
@@ -135,8 +178,7 @@ def _grid_labels(predict, bounds, resolution: int):
     if not callable(predict):
         raise TypeError("predict must be callable: points (n, 2) -> labels (n,)")
     _check_bounds(bounds)
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 10:
-        raise ValueError(f"resolution must be an int of at least 10, got {resolution!r}")
+    resolution = check_int(resolution, "resolution", minimum=10)
     xx, yy = np.meshgrid(np.linspace(bounds[0], bounds[1], resolution), np.linspace(bounds[2], bounds[3], resolution))
     labels = np.asarray(predict(np.c_[xx.ravel(), yy.ravel()].astype(np.float32)))
     if labels.shape != (xx.size,):
@@ -159,8 +201,23 @@ def plot_decision_boundaries(
 ):
     """Draw the lines where the class that ``predict`` assigns changes (chapter 01).
 
-    ``predict`` maps an ``(n, 2)`` array of points to ``n`` integer labels; ``bounds`` is
-    ``(x_min, x_max, y_min, y_max)``, e.g. from :func:`data_bounds`. Returns the axes.
+    Args:
+        predict: maps an ``(n, 2)`` float32 array of points to ``n`` integer labels (e.g. a
+            classifier's ``predict``).
+        bounds: ``(x_min, x_max, y_min, y_max)``, e.g. from :func:`data_bounds`.
+        ax: the matplotlib ``Axes`` to draw on; ``None`` (default) for a new figure.
+        resolution: grid points per axis, an int of at least 10.
+        color: the lines' colour.
+        linestyle: the lines' style (matplotlib's).
+        linewidth: the lines' width.
+
+    Returns:
+        The axes, with limits set to ``bounds``.
+
+    Raises:
+        TypeError: if ``predict`` is not callable or ``ax`` is not an ``Axes``.
+        ValueError: if ``bounds`` is not four numbers with ``min < max``, ``resolution`` is not an
+            int of at least 10, or ``predict`` does not return one label per point.
     """
     return _draw_boundaries(_axes(ax), *_grid_labels(predict, bounds, resolution), color, linestyle, linewidth)
 
@@ -182,7 +239,16 @@ def plot_decision_regions(
 ):
     """Shade the plane by the class ``predict`` assigns, and draw the boundaries (chapter 01).
 
-    Arguments as for :func:`plot_decision_boundaries`. Returns the axes.
+    Args:
+        predict, bounds, ax, resolution: as for :func:`plot_decision_boundaries`.
+        alpha: the shading's opacity.
+
+    Returns:
+        The axes, with limits set to ``bounds``.
+
+    Raises:
+        TypeError, ValueError: for the arguments :func:`plot_decision_boundaries` refuses (they
+            share their checks).
     """
     xx, yy, zz = _grid_labels(predict, bounds, resolution)
     ax = _axes(ax)
@@ -199,9 +265,20 @@ def plot_learning_curves(
 ):
     """Train and test accuracy per epoch, with optional labelled horizontal reference lines (chapter 02).
 
-    ``history`` is a ``keras.callbacks.History`` or its ``.history`` dict holding
-    ``train_accuracy`` and ``test_accuracy`` (as recorded by
-    :class:`~ensemble_lib.training.AccuracyCurves`). Returns the axes.
+    Args:
+        history: a ``keras.callbacks.History`` or its ``.history`` dict holding
+            ``train_accuracy`` and ``test_accuracy`` (as recorded by
+            :class:`~ensemble_lib.training.AccuracyCurves`).
+        ax: the matplotlib ``Axes`` to draw on; ``None`` (default) for a new figure.
+        references: maps a label to the height of a horizontal reference line.
+        ylim: the y-axis limits ``(low, high)``; ``None``: matplotlib's own.
+
+    Returns:
+        The axes.
+
+    Raises:
+        ValueError: if ``history`` lacks ``train_accuracy`` or ``test_accuracy``.
+        TypeError: if ``ax`` is not an ``Axes``.
     """
     curves = getattr(history, "history", history)
     for key in ("train_accuracy", "test_accuracy"):
@@ -223,7 +300,6 @@ def plot_learning_curves(
     return ax
 
 
-
 def plot_members(
     single,
     averaged: Mapping[str, list],
@@ -235,9 +311,22 @@ def plot_members(
 ):
     """Single checkpoints as dots, averaged models as lines, against n, the number of members (chapter 03).
 
-    ``single[k]`` scores the (k+1)-th most recent checkpoint alone; ``averaged`` maps a label
-    (a scheme name picks its colour from ``SCHEME_COLORS``) to the scores of the averages of the
-    first 1, 2, ... members. ``n`` gives the x values (default 1, 2, ...). Returns the axes.
+    Args:
+        single: ``single[k]`` scores the (k+1)-th most recent checkpoint alone.
+        averaged: maps a label (a scheme name picks its colour from ``SCHEME_COLORS``) to the
+            scores of the averages of the first 1, 2, ... members, one per entry of ``single``.
+        ax: the matplotlib ``Axes`` to draw on; ``None`` (default) for a new figure.
+        n: the x values (default 1, 2, ...), one per entry of ``single``.
+        references: maps a label to the height of a horizontal reference line.
+        ylabel: the y-axis label.
+
+    Returns:
+        The axes.
+
+    Raises:
+        TypeError: if ``averaged`` is not a mapping, ``ax`` is not an ``Axes``, or ``single``,
+            ``n`` or a list of scores does not hold numbers.
+        ValueError: if ``single``, ``n`` or a list of scores is not finite, or their lengths differ.
     """
     single = check_numeric_array(single, "single").astype(np.float64)
     if not isinstance(averaged, Mapping):
@@ -245,6 +334,12 @@ def plot_members(
     n = np.arange(1, len(single) + 1) if n is None else check_numeric_array(n, "n")
     if n.shape != single.shape:
         raise ValueError(f"n and single must have the same length, got {n.shape} and {single.shape}")
+    others = [label for label in averaged if label not in SCHEME_COLORS]
+    if len(others) > len(CLASS_COLORS):
+        raise ValueError(
+            f"averaged may hold at most {len(CLASS_COLORS)} labels besides the scheme names {list(SCHEME_COLORS)}"
+            f" (one colour each), got {len(others)}: {others}"
+        )
     ax = _axes(ax)
     ax.plot(n, single, "o", color=SINGLE_COLOR, markersize=4, label="single checkpoint")
     fallback = iter(CLASS_COLORS)
@@ -265,9 +360,20 @@ def plot_members(
 def plot_intervals(intervals: Mapping[str, object], ax=None, *, reference: float | None = 0.0, xlabel: str = ""):
     """One row per label: the mean as a dot and its confidence interval as a bar (chapter 06).
 
-    ``intervals`` maps a label to an :class:`~ensemble_lib.statistics.Interval` (anything with
-    ``mean``, ``low`` and ``high``); rows are drawn top to bottom in the order given. A vertical
-    line marks ``reference`` (``None``: no line). Returns the axes.
+    Args:
+        intervals: maps a label to an :class:`~ensemble_lib.statistics.Interval` (anything with
+            ``mean``, ``low`` and ``high``); rows are drawn top to bottom in the order given.
+        ax: the matplotlib ``Axes`` to draw on; ``None`` (default) for a new figure.
+        reference: where a vertical line is drawn (``None``: no line).
+        xlabel: the x-axis label.
+
+    Returns:
+        The axes.
+
+    Raises:
+        ValueError: if ``intervals`` is empty, or an interval's numbers are not finite.
+        TypeError: if an interval lacks ``mean``, ``low`` or ``high``, or they are not numbers, or
+            ``ax`` is not an ``Axes``.
     """
     if not intervals:
         raise ValueError("intervals is empty: there is nothing to draw")

@@ -45,6 +45,14 @@ class TrainingProgress(keras.callbacks.Callback):
     Pass it in ``fit(..., verbose=0, callbacks=[el.TrainingProgress("seed 1")])``. The line is
     refreshed at most every ``every`` seconds, so it costs nothing measurable, and it never
     touches the model: the training and its results are the same with or without it.
+
+    Args:
+        label: the text that starts the line.
+        every: the least time between two refreshes, in seconds; positive.
+
+    Raises:
+        TypeError: if ``label`` is not a ``str`` or ``every`` not a number.
+        ValueError: if ``every`` is not positive and finite.
     """
 
     def __init__(self, label: str = "training", every: float = 0.25):

@@ -29,11 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from ._checks import check_int, check_real
+from ._checks import check_int, check_real, check_seed
 
 __all__ = ["RECIPE", "Recipe", "epoch_order", "layer_seeds"]
-
-MAX_SEED = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -48,7 +46,10 @@ class Recipe:
         epochs: passes over the training set.
 
     Raises:
-        TypeError, ValueError: when a field is not a number of the right kind and range.
+        TypeError: when a field is not a number of the right kind (an int for ``hidden_units``,
+            ``batch_size`` and ``epochs``).
+        ValueError: when a field is out of range: a count below 1, a learning rate that is not
+            positive and finite, a momentum outside ``[0, 1)``.
     """
 
     hidden_units: int = 25
@@ -67,11 +68,27 @@ class Recipe:
         check_int(self.epochs, "epochs", minimum=1)
 
     def replace(self, **changes) -> Recipe:
-        """A copy with ``changes`` applied (checked like the original)."""
+        """A copy with ``changes`` applied (checked like the original).
+
+        Args:
+            **changes: new values of fields, by name.
+
+        Returns:
+            A new :class:`Recipe`.
+
+        Raises:
+            TypeError: if a name is not a field, or a value is not a number of the right kind.
+            ValueError: if a value is out of range.
+        """
         return dataclasses.replace(self, **changes)
 
     def steps_per_epoch(self, n_points: int) -> int:
-        """Mini-batches in one epoch over ``n_points``: ``ceil(n_points / batch_size)``."""
+        """Mini-batches in one epoch over ``n_points``: ``ceil(n_points / batch_size)``.
+
+        Raises:
+            TypeError: if ``n_points`` is not an int.
+            ValueError: if ``n_points`` is below 1.
+        """
         n_points = check_int(n_points, "n_points", minimum=1)
         return -(-n_points // self.batch_size)
 
@@ -86,20 +103,23 @@ def check_recipe(recipe) -> Recipe:
     return recipe
 
 
-def check_seed(seed, name: str = "seed") -> int:
-    """``seed`` as an int in ``[0, 2**31 - 1)``; a ``TypeError``/``ValueError`` naming ``name`` otherwise."""
-    seed = check_int(seed, name)
-    if not 0 <= seed < MAX_SEED:
-        raise ValueError(f"{name} must be in [0, 2**31 - 1), got {seed}")
-    return seed
-
-
 def layer_seeds(seed: int, n_layers: int) -> list[int]:
     """Independent seeds for the initial weights of ``n_layers`` layers of the run ``seed`` (chapter 02).
 
     ``SeedSequence(seed).generate_state(n_layers)``: NumPy's hash of the seed into as many 32-bit
     words (halved to fit Keras's int seeds). Neighbouring run seeds give unrelated words, so the
     output layer of seed 3 does not start where the hidden layer of seed 4 does.
+
+    Args:
+        seed: the run's seed, in ``[0, 2**31 - 1)``.
+        n_layers: how many seeds, one per layer; at least 1.
+
+    Returns:
+        A list of ``n_layers`` ints in ``[0, 2**31)``, first layer first.
+
+    Raises:
+        TypeError: if ``seed`` or ``n_layers`` is not an int.
+        ValueError: if ``seed`` lies outside ``[0, 2**31 - 1)`` or ``n_layers`` is below 1.
     """
     seed = check_seed(seed)
     n_layers = check_int(n_layers, "n_layers", minimum=1)
@@ -133,6 +153,10 @@ def epoch_order(n_points: int, seed, epoch) -> tf.Tensor:
     Returns:
         int64 tensor of shape ``broadcast(seed, epoch).shape + (n_points,)``: pass arrays of
         seeds ``(S, 1)`` and epochs ``(1, E)`` to get every order of every run at once.
+
+    Raises:
+        TypeError: if ``n_points`` is not an int.
+        ValueError: if ``n_points`` is below 1.
     """
     n_points = check_int(n_points, "n_points", minimum=1)
     seed = tf.cast(tf.convert_to_tensor(seed), tf.uint64)

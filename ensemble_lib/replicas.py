@@ -4,7 +4,7 @@ A replica is one ordinary run of the recipe (:mod:`ensemble_lib.recipe`): the we
 ``build_mlp(seed, recipe)`` starts from, the batches ``training_dataset(x, y, seed, recipe)``
 feeds, SGD with momentum on the cross-entropy of the logits. :func:`train_replicas` runs many
 side by side: every weight has a leading replica axis, each step multiplies all replicas'
-matrices in one batched product, and an epoch is one compiled TensorFlow call.
+matrices in one batched product, and the whole run is one compiled TensorFlow call.
 
 Why by hand, and not Keras? Keras can hold R copies in one model: ``EinsumDense`` layers with a
 replica axis (kernels ``(R, features, hidden)``), fed one ``(batch, R, features)`` stream in which
@@ -92,10 +92,17 @@ class ReplicaRun:
 
     Every weight list holds four arrays in ``model.get_weights()`` order, each with a leading
     replica axis: ``(replicas, features, hidden)``, ``(replicas, hidden)``, ``(replicas, hidden,
-    classes)``, ``(replicas, classes)``. ``weights``: the final weights; ``kept[e]``: the weights
-    after epoch ``e`` (for the epochs asked for in ``keep``); ``ema[m]``: Keras's weight EMA with
-    momentum ``m`` (``use_ema=True, ema_momentum=m``) at the end. ``schedule``: the learning
-    rate the run followed (a number, a table or a schedule callback), ``recipe`` the rest.
+    classes)``, ``(replicas, classes)``. The fields are not checked.
+
+    Args:
+        seeds: the replicas' seeds, one per replica.
+        recipe: the :class:`~ensemble_lib.recipe.Recipe` the run followed.
+        schedule: the learning rate the run followed (a number, a table or a schedule callback;
+            ``None``: the recipe's rate).
+        weights: the final weights.
+        kept: ``kept[e]``: the weights after epoch ``e`` (for the epochs asked for in ``keep``).
+        ema: ``ema[m]``: Keras's weight EMA with momentum ``m`` (``use_ema=True,
+            ema_momentum=m``) at the end.
     """
 
     seeds: np.ndarray
@@ -110,20 +117,40 @@ class ReplicaRun:
 
     @property
     def cycle_ends(self) -> list[int]:
-        """The epochs that end a cycle of the run's schedule (its snapshots, chapter 05)."""
+        """The epochs that end a cycle of the run's schedule (its snapshots, chapter 05).
+
+        Raises:
+            ValueError: if the run's schedule is not cyclic (has no ``cycle_ends``).
+        """
         if not hasattr(self.schedule, "cycle_ends"):
             raise ValueError("cycle_ends needs a run trained with a cyclic schedule (a CosineAnnealing)")
         return list(self.schedule.cycle_ends)
 
     def replica(self, index: int, weights=None) -> list[np.ndarray]:
-        """Replica ``index``'s arrays out of ``weights`` (default: the final ones), ready for ``model.set_weights``."""
+        """Replica ``index``'s arrays out of ``weights``, ready for ``model.set_weights``.
+
+        Args:
+            index: the replica's position (negative counts from the end).
+            weights: stacked weights, e.g. an entry of ``kept`` (default: the final ones).
+
+        Returns:
+            A list of four arrays without the replica axis.
+
+        Raises:
+            TypeError: if ``index`` is not an int.
+            ValueError: if ``index`` addresses no replica.
+        """
         index = check_int(index, "index")
         if not -len(self) <= index < len(self):
             raise ValueError(f"index must address one of the {len(self)} replicas, got {index}")
         return [w[index] for w in (self.weights if weights is None else weights)]
 
     def subset(self, index) -> ReplicaRun:
-        """The replicas selected by ``index`` (a slice or a list of positions), as a run of their own."""
+        """The replicas selected by ``index`` (a slice or a list of positions), as a run of their own.
+
+        Returns:
+            A :class:`ReplicaRun` with the same recipe and schedule.
+        """
 
         def pick(weights):
             return [w[index] for w in weights]
@@ -138,7 +165,15 @@ class ReplicaRun:
         )
 
     def kept_at(self, epochs) -> list[list[np.ndarray]]:
-        """The weights kept after each of ``epochs`` (in the order given), for averaging or a vote."""
+        """The weights kept after each of ``epochs`` (in the order given), for averaging or a vote.
+
+        Returns:
+            A list of stacked weight lists, one per epoch.
+
+        Raises:
+            TypeError: if an epoch is not an int.
+            ValueError: if an epoch was not kept.
+        """
         epochs = [check_int(e, "epochs[...]") for e in epochs]
         missing = [e for e in epochs if e not in self.kept]
         if missing:
@@ -146,19 +181,45 @@ class ReplicaRun:
         return [self.kept[e] for e in epochs]
 
     def probabilities(self, x, weights=None) -> np.ndarray:
-        """Every replica's softmax outputs on ``x`` (default: its final weights), ``(replicas, points, classes)``."""
+        """Every replica's softmax outputs on ``x``, ``(replicas, points, classes)``.
+
+        Args:
+            x: points ``(n_points, n_features)``.
+            weights: stacked weights, e.g. an entry of ``kept`` (default: the final ones).
+
+        Returns:
+            A float32 array ``(replicas, points, classes)``.
+
+        Raises:
+            TypeError: as for :func:`replica_probabilities`.
+            ValueError: as for :func:`replica_probabilities`.
+        """
         return replica_probabilities(self.weights if weights is None else weights, x)
 
     def soft_vote(self, x, epochs) -> np.ndarray:
-        """Every replica's ensemble of its models kept after ``epochs``: the mean of their softmax
-        outputs on ``x``, ``(replicas, points, classes)`` (a snapshot ensemble, chapter 05)."""
+        """Every replica's ensemble of its models kept after ``epochs`` (a snapshot ensemble, chapter 05).
+
+        Args:
+            x: points ``(n_points, n_features)``.
+            epochs: the kept epochs whose models vote.
+
+        Returns:
+            The mean of their softmax outputs on ``x``, ``(replicas, points, classes)``.
+
+        Raises:
+            ValueError: if ``epochs`` is empty or names an epoch that was not kept, or ``x`` is
+                not a finite 2-D array of the right width.
+            TypeError: if an epoch is not an int or ``x`` does not hold numbers.
+        """
         members = self.kept_at(epochs)
         if not members:
             raise ValueError("epochs must name at least one kept epoch")
         return np.mean([replica_probabilities(m, x) for m in members], axis=0)
 
 
-def _training_function(variables, velocities, averages, kept, x, targets, orders, rates, keep_slots, momentum, ema_momenta, batch_size):
+def _training_function(
+    variables, velocities, averages, kept, x, targets, orders, rates, keep_slots, momentum, ema_momenta, batch_size
+):
     """The whole run of every replica as one compiled call: its SGD-momentum steps, weight EMAs
     and kept copies.
 
@@ -246,9 +307,7 @@ def _from_layout(arrays, n: int) -> list[np.ndarray]:
     """The inverse of :func:`_to_layout` for the first ``n`` replicas (the replica axis is the
     last-but-two; any axes before it, such as the kept epochs, are kept)."""
     kernel_1, kernel_2, bias_2 = (np.asarray(a)[..., :n, :, :] for a in arrays)
-    layout = [
-        np.swapaxes(kernel_1[..., :-1], -1, -2), kernel_1[..., -1], np.swapaxes(kernel_2, -1, -2), bias_2[..., 0]
-    ]
+    layout = [np.swapaxes(kernel_1[..., :-1], -1, -2), kernel_1[..., -1], np.swapaxes(kernel_2, -1, -2), bias_2[..., 0]]
     return [np.ascontiguousarray(a) for a in layout]
 
 
@@ -264,17 +323,20 @@ def train_replicas(x, y, seeds, recipe: Recipe = RECIPE, learning_rate=None, kee
         seeds: one seed per replica.
         recipe: the :class:`~ensemble_lib.recipe.Recipe` (width, momentum, batch size, epochs).
         learning_rate: replaces the recipe's rate: a number, a table per epoch ``(epochs,)`` or per
-            step ``(epochs, steps_per_epoch)``, or a :class:`~ensemble_lib.schedules.CosineAnnealing`.
-        keep: the epochs after which to keep every replica's weights (chapters 03 and 05).
-        ema_momenta: momenta of Keras-style weight EMAs to track (chapter 03).
+            step ``(epochs, steps_per_epoch)``, or a :class:`~ensemble_lib.schedules.CosineAnnealing`
+            (``None``: the recipe's rate).
+        keep: the epochs after which to keep every replica's weights (chapters 03 and 05), in
+            ``[0, epochs - 1]``.
+        ema_momenta: momenta of Keras-style weight EMAs to track (chapter 03), each in ``(0, 1)``.
 
     Returns:
         A :class:`ReplicaRun`.
 
     Raises:
-        TypeError, ValueError: for arguments of the wrong type, shape or range.
+        TypeError: for arguments of the wrong type.
+        ValueError: for arguments of the wrong shape or range.
     """
-    return train_schedules(x, y, seeds, {"run": learning_rate}, recipe, keep, ema_momenta)["run"]
+    return _train(x, y, seeds, {"run": learning_rate}, recipe, keep, ema_momenta, name_errors=False)["run"]
 
 
 def train_schedules(x, y, seeds, schedules, recipe: Recipe = RECIPE, keep=(), ema_momenta=()) -> dict[str, ReplicaRun]:
@@ -284,13 +346,28 @@ def train_schedules(x, y, seeds, schedules, recipe: Recipe = RECIPE, keep=(), em
     them; the replicas stay independent, so the result is what separate calls would give.
 
     Args:
-        x, y, seeds, recipe, keep, ema_momenta: as for :func:`train_replicas`.
+        x: as for :func:`train_replicas`.
+        y: as for :func:`train_replicas`.
+        seeds: as for :func:`train_replicas`.
         schedules: a dict of name -> learning rate, anything ``train_replicas`` accepts
             (``None``: the recipe's rate).
+        recipe: as for :func:`train_replicas`.
+        keep: as for :func:`train_replicas`.
+        ema_momenta: as for :func:`train_replicas`.
 
     Returns:
-        One :class:`ReplicaRun` per name, in the order given.
+        A dict with one :class:`ReplicaRun` per name, in the order given.
+
+    Raises:
+        TypeError: for arguments of the wrong type, and if ``schedules`` is not a dict.
+        ValueError: for arguments of the wrong shape or range, and if ``schedules`` is empty; an
+            error in a schedule names it.
     """
+    return _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors=True)
+
+
+def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool) -> dict[str, ReplicaRun]:
+    """:func:`train_schedules`; ``name_errors``: prefix a schedule's errors with its name."""
     x, y = _check_xy(x, y, "train_replicas")
     n_points, n_features = x.shape
     labels = check_labels(y, "train_replicas: y", n_points=n_points)
@@ -298,13 +375,17 @@ def train_schedules(x, y, seeds, schedules, recipe: Recipe = RECIPE, keep=(), em
     seeds = _check_seeds(seeds)
     recipe = check_recipe(recipe)
     epochs, steps = recipe.epochs, recipe.steps_per_epoch(n_points)
-    if not isinstance(schedules, dict) or not schedules:
-        raise TypeError("schedules must be a non-empty dict of name -> learning rate")
+    if not isinstance(schedules, dict):
+        raise TypeError(f"schedules must be a dict of name -> learning rate, got {type(schedules).__name__}")
+    if not schedules:
+        raise ValueError("schedules must name at least one learning rate")
     tables = []
     for name, rate in schedules.items():
         try:
             tables.append(_rate_table(recipe.learning_rate if rate is None else rate, epochs, steps))
         except (TypeError, ValueError) as error:
+            if not name_errors:
+                raise
             raise type(error)(f"schedules[{name!r}]: {error}") from None
     keep = sorted({check_int(e, "keep[...]") for e in keep})
     if keep and not 0 <= keep[0] <= keep[-1] < epochs:
@@ -332,14 +413,25 @@ def train_schedules(x, y, seeds, schedules, recipe: Recipe = RECIPE, keep=(), em
     keep_slots[keep] = np.arange(len(keep))
     kept = [tf.Variable(tf.zeros((len(keep) + 1, *w.shape))) for w in start]
     _training_function(
-        variables, velocities, averages, kept, tf.constant(np.hstack([x, np.ones((n_points, 1), np.float32)])),
-        tf.constant(targets), orders,
+        variables,
+        velocities,
+        averages,
+        kept,
+        tf.constant(np.hstack([x, np.ones((n_points, 1), np.float32)])),
+        tf.constant(targets),
+        orders,
         tf.constant(np.transpose(rates, (1, 0, 2)), tf.float32),  # (epochs, replicas, steps)
-        tf.constant(keep_slots), recipe.momentum, ema_momenta, recipe.batch_size,
+        tf.constant(keep_slots),
+        recipe.momentum,
+        ema_momenta,
+        recipe.batch_size,
     )()
     kept = _from_layout([k[: len(keep)] for k in kept], n_real)
     everything = ReplicaRun(
-        seeds=np.tile(seeds, len(tables)), recipe=recipe, schedule=None, weights=_from_layout(variables, n_real),
+        seeds=np.tile(seeds, len(tables)),
+        recipe=recipe,
+        schedule=None,
+        weights=_from_layout(variables, n_real),
         kept={e: [a[i] for a in kept] for i, e in enumerate(keep)},
         ema={m: _from_layout(shadow, n_real) for m, shadow in zip(ema_momenta, averages)},
     )
@@ -366,6 +458,16 @@ def replica_probabilities(weights, x) -> np.ndarray:
     Args:
         weights: stacked weights, as in a :class:`ReplicaRun`.
         x: points ``(n_points, n_features)``.
+
+    Returns:
+        A float32 array ``(replicas, points, classes)``.
+
+    Raises:
+        TypeError: if ``weights`` is not a list of four arrays, or ``weights`` or ``x`` does not
+            hold numbers.
+        ValueError: if an array of ``weights`` is not finite or has the wrong number of axes or of
+            replicas, or ``x`` is not a finite, non-empty 2-D array with as many columns as the
+            weights' inputs.
     """
     stacked = _check_stacked(weights)
     x = _check_x(x, "replica_probabilities")
@@ -383,12 +485,22 @@ def _probabilities(stacked, x):
 
 
 def replica_scores(probabilities, y) -> tuple[np.ndarray, np.ndarray]:
-    """Accuracy and log-loss of every replica's ``probabilities`` ``(replicas, points, classes)``
-    against the labels ``y`` (chapter 06). Log-loss in nats, probabilities clipped at 1e-7 as in
-    :func:`~ensemble_lib.training.log_loss`.
+    """Accuracy and log-loss of every replica's ``probabilities`` against the labels ``y`` (chapter 06).
+
+    Log-loss in nats, probabilities clipped at 1e-7 as in :func:`~ensemble_lib.training.log_loss`.
+
+    Args:
+        probabilities: softmax outputs ``(replicas, points, classes)``, e.g. from
+            :func:`replica_probabilities`.
+        y: integer labels or one-hot rows, one per point.
 
     Returns:
         ``(accuracy, log_loss)``: two arrays with one value per replica.
+
+    Raises:
+        TypeError: if ``probabilities`` does not hold numbers or ``y`` holds non-integer labels.
+        ValueError: if ``probabilities`` is not a finite 3-D array in ``[0, 1]``, or ``y`` is not
+            one label per point in ``0..classes - 1``.
     """
     p = check_numeric_array(probabilities, "probabilities").astype(np.float64)
     if p.ndim != 3:

@@ -79,7 +79,7 @@ os.environ.update(TF_ENVIRONMENT)
 if _X86_64:
     os.environ.update(NUMPY_ENVIRONMENT)
 
-from ._checks import check_int  # noqa: E402  (imports NumPy: only now that its environment is set)
+from ._checks import check_seed  # noqa: E402  (imports NumPy: only now that its environment is set)
 
 
 def _numpy_problems() -> list[str]:
@@ -94,26 +94,36 @@ def _numpy_problems() -> list[str]:
 
     for pool in threadpool_info():
         # OpenBLAS names the kernel set it runs for OPENBLAS_CORETYPE=Prescott "Katmai".
-        if pool.get("internal_api") == "openblas" and str(pool.get("architecture")).lower() not in ("prescott", "katmai"):
+        if pool.get("internal_api") == "openblas" and str(pool.get("architecture")).lower() not in (
+            "prescott",
+            "katmai",
+        ):
             problems.append(f"OpenBLAS ({Path(pool['filepath']).name}) runs {pool.get('architecture')} kernels")
     return problems
 
 
 def reproducible(seed: int) -> int:
-    """Seed Python, NumPy and TensorFlow and pin TensorFlow to one deterministic numeric path.
+    """Seed Python, NumPy and TensorFlow and pin TensorFlow to one deterministic numeric path (chapter 02).
 
-    Introduced in chapter 02. Call it once at the top of a chapter, before building a model.
-    It seeds the global generators (``keras.utils.set_random_seed``), turns on TensorFlow's op
-    determinism and runs every op on a single thread (the model is tiny, so one thread is also
-    the fastest). Returns ``seed`` so a chapter can write ``SEED = reproducible(0)``.
+    Call it once at the top of a chapter, before building a model. It seeds the global
+    generators (``keras.utils.set_random_seed``), turns on TensorFlow's op determinism and runs
+    every op on a single thread (the model is tiny, so one thread is also the fastest).
 
-    Raises ``RuntimeError`` if TensorFlow was imported before ``ensemble_lib``, or if NumPy
-    or OpenBLAS do not run their baseline kernels (NumPy imported first): then the environment
-    above came too late to take effect.
+    Args:
+        seed: the seed, an int in ``[0, 2**31 - 1)``, the range every seed of the book takes.
+
+    Returns:
+        ``seed``, so a chapter can write ``SEED = reproducible(0)``.
+
+    Raises:
+        TypeError: if ``seed`` is not an int.
+        ValueError: if ``seed`` lies outside ``[0, 2**31 - 1)``.
+        RuntimeError: if TensorFlow was imported before ``ensemble_lib``, or if NumPy or OpenBLAS
+            do not run their baseline kernels (NumPy imported first): then the environment above
+            came too late to take effect. Also if TensorFlow's runtime was started elsewhere with
+            more than one thread before this function could pin it.
     """
-    seed = check_int(seed, "seed")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    seed = check_seed(seed)
     if _tensorflow_first:
         raise RuntimeError(
             "tensorflow was imported before ensemble_lib, so its numeric path could not be fixed; "

@@ -44,6 +44,20 @@ def cosine_annealing(epoch: int, n_epochs: int, n_cycles: int, lr_max: float) ->
     It starts every cycle at ``lr_max``, falls along a half cosine towards 0, and jumps back to
     ``lr_max`` (a warm restart). For per-batch updates pass the step and the total number of
     steps in place of the epoch and ``n_epochs``.
+
+    Args:
+        epoch: the epoch (or step), counted from 0.
+        n_epochs: the length of the run, in epochs; at least 1.
+        n_cycles: the number of cycles, between 1 and ``n_epochs``.
+        lr_max: the rate at the start of every cycle; positive.
+
+    Returns:
+        The learning rate, a float in ``(0, lr_max]``.
+
+    Raises:
+        TypeError: if ``epoch``, ``n_epochs`` or ``n_cycles`` is not an int, or ``lr_max`` not a number.
+        ValueError: if ``epoch`` is negative, ``n_epochs`` is below 1, ``n_cycles`` is not between 1
+            and ``n_epochs``, or ``lr_max`` is not positive and finite.
     """
     n_epochs, n_cycles = _check_cycles(n_epochs, n_cycles)
     epoch = check_int(epoch, "epoch")
@@ -57,12 +71,26 @@ def cosine_annealing(epoch: int, n_epochs: int, n_cycles: int, lr_max: float) ->
 def cosine_annealing_rates(
     n_epochs: int, n_cycles: int, lr_max: float, steps_per_epoch: int = 1, per: str = "epoch"
 ) -> np.ndarray:
-    """Every rate :class:`CosineAnnealing` sets in a run, as an ``(n_epochs, steps_per_epoch)`` table
-    (chapter 06, whose engine takes such tables).
+    """Every rate :class:`CosineAnnealing` sets in a run, as a table (chapter 06, whose engine takes such tables).
 
-    ``per="epoch"``: row ``e`` holds ``cosine_annealing(e, n_epochs, n_cycles, lr_max)`` for every
-    step of the epoch. ``per="batch"``: entry ``[e, b]`` is the rate of step
-    ``e * steps_per_epoch + b`` out of ``n_epochs * steps_per_epoch``.
+    Args:
+        n_epochs: the length of the run, in epochs; at least 1.
+        n_cycles: the number of cycles, between 1 and ``n_epochs``.
+        lr_max: the rate at the start of every cycle; positive.
+        steps_per_epoch: mini-batches per epoch, at least 1.
+        per: ``"epoch"``: row ``e`` holds ``cosine_annealing(e, n_epochs, n_cycles, lr_max)`` for
+            every step of the epoch. ``"batch"``: entry ``[e, b]`` is the rate of step
+            ``e * steps_per_epoch + b`` out of ``n_epochs * steps_per_epoch``.
+
+    Returns:
+        A float64 array of shape ``(n_epochs, steps_per_epoch)``.
+
+    Raises:
+        TypeError: if ``n_epochs``, ``n_cycles`` or ``steps_per_epoch`` is not an int, or ``lr_max``
+            not a number.
+        ValueError: if ``n_epochs`` or ``steps_per_epoch`` is below 1, ``n_cycles`` is not between 1
+            and ``n_epochs``, ``per`` is neither ``"epoch"`` nor ``"batch"``, or ``lr_max`` is not
+            positive and finite.
     """
     n_epochs, n_cycles = _check_cycles(n_epochs, n_cycles)
     steps = check_int(steps_per_epoch, "steps_per_epoch", minimum=1)
@@ -81,7 +109,19 @@ def cosine_annealing_rates(
 def cycle_ends(n_epochs: int, n_cycles: int) -> list[int]:
     """The epochs that end a cycle, where ``(epoch + 1) % epochs_per_cycle == 0`` (chapter 05).
 
-    For 500 epochs and 10 cycles: 49, 99, ..., 499.
+    ``epochs_per_cycle = n_epochs // n_cycles``, as in :func:`cosine_annealing`. For 500 epochs
+    and 10 cycles: 49, 99, ..., 499.
+
+    Args:
+        n_epochs: the length of the run, in epochs; at least 1.
+        n_cycles: the number of cycles, between 1 and ``n_epochs``.
+
+    Returns:
+        The epochs, counted from 0, in increasing order.
+
+    Raises:
+        TypeError: if ``n_epochs`` or ``n_cycles`` is not an int.
+        ValueError: if ``n_epochs`` is below 1 or ``n_cycles`` is not between 1 and ``n_epochs``.
     """
     n_epochs, n_cycles = _check_cycles(n_epochs, n_cycles)
     per_cycle = n_epochs // n_cycles
@@ -93,6 +133,21 @@ def triangular(step: int, step_size: int, lr_min: float, lr_max: float) -> float
 
     Climbs linearly from ``lr_min`` to ``lr_max`` over ``step_size`` steps, falls back over the
     next ``step_size``, and repeats: a cycle lasts ``2 * step_size``.
+
+    Args:
+        step: the step, counted from 0.
+        step_size: the steps of half a cycle, at least 1.
+        lr_min: the lowest rate, at least 0 and below ``lr_max``.
+        lr_max: the highest rate; positive.
+
+    Returns:
+        The learning rate, a float in ``[lr_min, lr_max]``.
+
+    Raises:
+        TypeError: if ``step`` or ``step_size`` is not an int, or ``lr_min`` or ``lr_max`` not a
+            number.
+        ValueError: if ``step`` is negative, ``step_size`` is below 1, ``lr_max`` is not positive
+            and finite, ``lr_min`` is negative or not finite, or ``lr_min >= lr_max``.
     """
     step = check_int(step, "step")
     step_size = check_int(step_size, "step_size")
@@ -120,6 +175,19 @@ class CosineAnnealing(keras.callbacks.Callback):
 
     Every rate set is appended to ``rates`` as ``(epoch, step, rate)``, and each epoch's logs get
     the rate it started with as ``learning_rate``, so ``History`` records it too.
+
+    Args:
+        n_epochs: the length of the run, in epochs; at least 1.
+        n_cycles: the number of cycles, between 1 and ``n_epochs``.
+        lr_max: the rate at the start of every cycle; positive.
+        per: ``"epoch"`` or ``"batch"``, as above.
+
+    Raises:
+        TypeError: if ``n_epochs`` or ``n_cycles`` is not an int, or ``lr_max`` not a number.
+        ValueError: if ``n_epochs`` is below 1, ``n_cycles`` is not between 1 and ``n_epochs``,
+            ``lr_max`` is not positive and finite, or ``per`` is neither ``"epoch"`` nor
+            ``"batch"``; in ``fit``, with ``per="batch"``, if ``fit`` has no ``steps_per_epoch``
+            or the model's ``steps_per_execution`` is not 1.
     """
 
     def __init__(self, n_epochs: int, n_cycles: int, lr_max: float, per: str = "epoch"):
@@ -135,11 +203,19 @@ class CosineAnnealing(keras.callbacks.Callback):
 
     @property
     def cycle_ends(self) -> list[int]:
-        """The epochs that end a cycle: :func:`cycle_ends` of this schedule."""
+        """The epochs that end a cycle: :func:`cycle_ends` of this schedule (chapter 05)."""
         return cycle_ends(self.n_epochs, self.n_cycles)
 
     def rate_table(self, steps_per_epoch: int) -> np.ndarray:
-        """Every rate this callback sets, ``(n_epochs, steps_per_epoch)``: what chapter 06's replicas follow."""
+        """Every rate this callback sets, ``(n_epochs, steps_per_epoch)``: what chapter 06's replicas follow.
+
+        Returns:
+            :func:`cosine_annealing_rates` of this schedule, a float64 array.
+
+        Raises:
+            TypeError: if ``steps_per_epoch`` is not an int.
+            ValueError: if ``steps_per_epoch`` is below 1.
+        """
         return cosine_annealing_rates(self.n_epochs, self.n_cycles, self.lr_max, steps_per_epoch, self.per)
 
     def _set(self, rate: float, step: int) -> None:
@@ -151,7 +227,9 @@ class CosineAnnealing(keras.callbacks.Callback):
             if self.params.get("steps") is None:
                 raise ValueError("per='batch' needs fit(..., steps_per_epoch=N) to count the steps")
             if getattr(self.model, "steps_per_execution", 1) != 1:
-                raise ValueError("per='batch' needs compile(steps_per_execution=1): Keras calls back once per execution")
+                raise ValueError(
+                    "per='batch' needs compile(steps_per_execution=1): Keras calls back once per execution"
+                )
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -178,11 +256,30 @@ class SnapshotEnsemble(_WritesCheckpoints, CosineAnnealing):
     """Cosine annealing plus a snapshot at the end of every cycle (chapter 05).
 
     The schedule of :class:`CosineAnnealing`; in addition, at the end of each epoch with
-    ``(epoch + 1) % epochs_per_cycle == 0`` the weights are saved to ``folder`` as
-    ``epoch-NNNN.weights.h5``, with the same guarantees as
+    ``(epoch + 1) % epochs_per_cycle == 0`` (:func:`cycle_ends`, kept in ``snapshot_epochs``) the
+    weights are saved to ``folder`` as ``epoch-NNNN.weights.h5``, with the same guarantees as
     :class:`~ensemble_lib.checkpoints.EpochCheckpoints` (one run per folder, locked while it
     trains, checksummed, ``replace=True`` to start over in a folder an earlier run used); the
     files :func:`~ensemble_lib.checkpoints.load_checkpoints` reads. ``saved`` lists the epochs saved.
+
+    Args:
+        folder: the checkpoint folder, a ``str`` or ``pathlib.Path``; created if missing.
+        n_epochs: the length of the run, in epochs; at least 1.
+        n_cycles: the number of cycles, between 1 and ``n_epochs``.
+        lr_max: the rate at the start of every cycle; positive.
+        per: ``"epoch"`` or ``"batch"``, as for :class:`CosineAnnealing`.
+        replace: whether a new run may remove another run's checkpoints from ``folder``.
+
+    Raises:
+        TypeError: as for :class:`CosineAnnealing`; also if ``folder`` is not a ``str`` or path or
+            ``replace`` is not a bool.
+        ValueError: as for :class:`CosineAnnealing`; in ``fit``, also if a resumed run does not
+            match the folder's run.
+        NotADirectoryError: if ``folder`` exists and is not a folder.
+        FileExistsError: in ``fit``, if a new run finds another run's checkpoints in ``folder``
+            and ``replace`` is False.
+        RuntimeError: in ``fit``, if another training run holds ``folder``.
+        OSError: in ``fit``, if ``folder`` is not writable or lacks room for the snapshots.
     """
 
     def __init__(self, folder, n_epochs: int, n_cycles: int, lr_max: float, per: str = "epoch", replace: bool = False):

@@ -35,7 +35,16 @@ def _check_confidence(confidence) -> float:
 
 @dataclass(frozen=True)
 class Interval:
-    """A mean and its confidence interval ``[low, high]`` over ``n`` values (chapter 06)."""
+    """A mean and its confidence interval ``[low, high]`` over ``n`` values (chapter 06).
+
+    :func:`mean_interval` builds it; the fields are not checked.
+
+    Args:
+        mean: the mean.
+        low: the interval's lower end.
+        high: the interval's upper end.
+        n: the number of values.
+    """
 
     mean: float
     low: float
@@ -44,11 +53,25 @@ class Interval:
 
     @property
     def half_width(self) -> float:
+        """Half the interval's width: ``(high - low) / 2``."""
         return (self.high - self.low) / 2
 
 
 def mean_interval(values, confidence: float = 0.95) -> Interval:
-    """The mean of ``values`` with its Student-t confidence interval (chapter 06)."""
+    """The mean of ``values`` with its Student-t confidence interval (chapter 06).
+
+    Args:
+        values: a 1-D sequence of at least 2 finite numbers.
+        confidence: the interval's confidence level, in ``(0, 1)``.
+
+    Returns:
+        An :class:`Interval`.
+
+    Raises:
+        TypeError: if the values are not numbers or ``confidence`` is not a number.
+        ValueError: if ``values`` is not 1-D, holds fewer than 2 numbers or a NaN or infinity, or
+            ``confidence`` is not in ``(0, 1)``.
+    """
     values = _check_values(values, "values")
     confidence = _check_confidence(confidence)
     mean = float(values.mean())
@@ -61,9 +84,15 @@ def mean_interval(values, confidence: float = 0.95) -> Interval:
 class PairedComparison:
     """``method - baseline``, seed by seed (chapter 06).
 
-    ``difference``: the mean difference with its interval; ``p_value``: two-sided paired t-test;
-    ``sign_p_value``: two-sided sign test on the seeds that differ; ``better``, ``tied``,
-    ``worse``: how many seeds the method won, tied and lost (larger is better).
+    :func:`paired_comparison` builds it; the fields are not checked.
+
+    Args:
+        difference: the mean difference with its :class:`Interval`.
+        p_value: two-sided paired t-test.
+        sign_p_value: two-sided sign test on the seeds that differ.
+        better: how many seeds the method won (larger is better).
+        tied: how many seeds it tied.
+        worse: how many seeds it lost.
     """
 
     difference: Interval
@@ -75,11 +104,30 @@ class PairedComparison:
 
 
 def paired_comparison(method, baseline, confidence: float = 0.95) -> PairedComparison:
-    """Compare ``method`` with ``baseline``, both one value per seed in the same seed order (chapter 06)."""
+    """Compare ``method`` with ``baseline``, both one value per seed in the same seed order (chapter 06).
+
+    When every seed moves by the same amount there is no spread for a t statistic: ``p_value``
+    is then 1 if that amount is 0, else 0.
+
+    Args:
+        method: the method's values, a 1-D sequence of at least 2 finite numbers.
+        baseline: the baseline's values, as many, for the same seeds.
+        confidence: the confidence level of the difference's interval, in ``(0, 1)``.
+
+    Returns:
+        A :class:`PairedComparison` of ``method - baseline``.
+
+    Raises:
+        TypeError: if the values are not numbers or ``confidence`` is not a number.
+        ValueError: if ``method`` or ``baseline`` is not 1-D, holds fewer than 2 numbers or a NaN or
+            infinity, their lengths differ, or ``confidence`` is not in ``(0, 1)``.
+    """
     method = _check_values(method, "method")
     baseline = _check_values(baseline, "baseline")
     if method.shape != baseline.shape:
-        raise ValueError(f"method and baseline must hold one value per seed each, got {len(method)} and {len(baseline)}")
+        raise ValueError(
+            f"method and baseline must hold one value per seed each, got {len(method)} and {len(baseline)}"
+        )
     diff = method - baseline
     better = int(np.sum(diff > 0))
     worse = int(np.sum(diff < 0))

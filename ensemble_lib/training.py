@@ -12,9 +12,9 @@ training itself is the same ``fit``: same batches, same updates.
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import tensorflow as tf
-import keras
 
 from ._checks import check_int, check_labels, check_numeric_array
 from .recipe import RECIPE, Recipe, check_recipe, check_seed, epoch_order
@@ -46,9 +46,7 @@ def _check_xy(x, y, name: str):
     x = _check_x(x, name)
     y = check_numeric_array(y, f"{name}: y")
     if y.ndim not in (1, 2) or y.shape[0] != x.shape[0]:
-        raise ValueError(
-            f"{name}: y must have one row per point of x ({x.shape[0]}), got shape {y.shape}"
-        )
+        raise ValueError(f"{name}: y must have one row per point of x ({x.shape[0]}), got shape {y.shape}")
     return x, y
 
 
@@ -59,9 +57,10 @@ def compile_sgd(
 
     What chapter 02 writes out in full: SGD with the recipe's momentum, categorical
     cross-entropy, ``jit_compile=False`` (XLA would compile for the host's own instruction set)
-    and ``steps_per_execution`` (4: one compiled call per epoch of 100 points in batches of 32; it
-    must divide an epoch's steps, and must be 1 when a callback acts before every batch). No running metric unless ``metrics`` asks for one:
-    the book records accuracy with :class:`AccuracyCurves`, and a metric costs time at every step.
+    and ``steps_per_execution`` (4: one compiled call per epoch of 100 points in batches of 32;
+    :func:`train` refuses one that does not divide an epoch's steps; use 1 when a callback acts
+    before every batch). No running metric unless ``metrics`` asks for one: the book records
+    accuracy with :class:`AccuracyCurves`, and a metric costs time at every step.
 
     Args:
         model: an uncompiled Keras model.
@@ -73,6 +72,11 @@ def compile_sgd(
 
     Returns:
         ``model``, compiled.
+
+    Raises:
+        TypeError: if ``recipe`` is not a :class:`~ensemble_lib.recipe.Recipe` or
+            ``steps_per_execution`` is not an int.
+        ValueError: if ``steps_per_execution`` is below 1.
     """
     check_recipe(recipe)
     steps_per_execution = check_int(steps_per_execution, "steps_per_execution", minimum=1)
@@ -108,6 +112,13 @@ def training_dataset(x, y, seed: int = 0, recipe: Recipe = RECIPE, first_epoch: 
 
     Returns:
         An endless ``tf.data.Dataset`` of ``(points, targets)`` batches.
+
+    Raises:
+        TypeError: if ``x`` or ``y`` does not hold numbers, ``recipe`` is not a
+            :class:`~ensemble_lib.recipe.Recipe`, or ``seed`` or ``first_epoch`` is not an int.
+        ValueError: if ``x`` is not a non-empty 2-D array finite in float32, ``y`` does not have
+            one finite row per point, ``seed`` lies outside ``[0, 2**31 - 1)``, or ``first_epoch``
+            is negative.
     """
     x, y = _check_xy(x, y, "training_dataset")
     batch_size = check_recipe(recipe).batch_size
@@ -147,10 +158,14 @@ def train(model, x, y, seed: int = 0, recipe: Recipe = RECIPE, callbacks=(), ini
         ``fit``'s ``History``.
 
     Raises:
-        ValueError: the model is not compiled, its ``steps_per_execution`` does not divide an
+        TypeError: if ``model`` is not a Keras model, ``recipe`` is not a
+            :class:`~ensemble_lib.recipe.Recipe`, or ``initial_epoch`` is not an int; and as for
+            :func:`training_dataset`.
+        ValueError: if the model is not compiled, its ``steps_per_execution`` does not divide an
             epoch's steps (Keras would then run past the epoch's end), or ``initial_epoch`` is
-            not below the recipe's epochs.
+            negative or not below the recipe's epochs; and as for :func:`training_dataset`.
     """
+    x, y = _check_xy(x, y, "train")
     recipe = check_recipe(recipe)
     initial_epoch = check_int(initial_epoch, "initial_epoch", minimum=0)
     if initial_epoch >= recipe.epochs:
@@ -189,6 +204,16 @@ class AccuracyCurves(keras.callbacks.Callback):
     Unlike ``fit``'s own ``accuracy`` (a running mean over the epoch's batches while the weights
     were still changing), every value here is the accuracy of the weights as they are at the end
     of the epoch, which is what the final evaluation measures too.
+
+    Args:
+        **datasets: one pair ``(x, y)`` per name; the logs get ``{name}_accuracy``.
+
+    Raises:
+        TypeError: if a data set is not a pair ``(x, y)``, ``x`` does not hold numbers, or ``y``
+            holds non-integer labels.
+        ValueError: if no data set is given, ``x`` is not a non-empty 2-D array finite in float32,
+            or ``y`` is not one valid label per point; in ``fit``, if a label is not one of the
+            model's classes.
     """
 
     def __init__(self, **datasets):
@@ -229,6 +254,17 @@ def predict_classes(model, x) -> np.ndarray:
 
     One direct forward pass. ``model.predict`` would do the same through a batched input
     pipeline, which for a few thousand 2-D points costs more than the prediction itself.
+
+    Args:
+        model: a Keras model that outputs class probabilities.
+        x: points, a 2-D array ``(n_points, n_features)``.
+
+    Returns:
+        The class index of every point, shape ``(n_points,)``.
+
+    Raises:
+        TypeError: if ``x`` does not hold numbers.
+        ValueError: if ``x`` is not a non-empty 2-D array finite in float32.
     """
     x = _check_x(x, "predict_classes")
     return keras.ops.convert_to_numpy(model(x, training=False)).argmax(axis=1)
@@ -237,7 +273,18 @@ def predict_classes(model, x) -> np.ndarray:
 def accuracy(model, x, y) -> float:
     """Fraction of points whose most probable class is the true one (chapter 02).
 
-    ``y`` may be integer labels or one-hot rows.
+    Args:
+        model: a Keras model that outputs class probabilities.
+        x: points, a 2-D array ``(n_points, n_features)``.
+        y: integer labels or one-hot rows, one per point.
+
+    Returns:
+        The accuracy, a float in ``[0, 1]``.
+
+    Raises:
+        TypeError: if ``x`` does not hold numbers or ``y`` holds non-integer labels.
+        ValueError: if ``x`` is not a non-empty 2-D array finite in float32, or ``y`` is not one
+            label per point among the model's classes.
     """
     x = _check_x(x, "accuracy")
     probabilities = keras.ops.convert_to_numpy(model(x, training=False))
@@ -251,6 +298,19 @@ def log_loss(model, x, y) -> float:
     Accuracy on 1000 points moves in steps of 0.001 and ignores how confident a prediction is;
     the log-loss sees every change in the predicted probabilities. Probabilities are clipped
     at 1e-7, as Keras's loss does.
+
+    Args:
+        model: a Keras model that outputs class probabilities.
+        x: points, a 2-D array ``(n_points, n_features)``.
+        y: integer labels or one-hot rows, one per point.
+
+    Returns:
+        The log-loss, a float.
+
+    Raises:
+        TypeError: if ``x`` does not hold numbers or ``y`` holds non-integer labels.
+        ValueError: if ``x`` is not a non-empty 2-D array finite in float32, or ``y`` is not one
+            label per point among the model's classes.
     """
     x = _check_x(x, "log_loss")
     probs = keras.ops.convert_to_numpy(model(x, training=False)).astype(np.float64)

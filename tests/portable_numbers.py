@@ -42,7 +42,9 @@ def main(path: str) -> None:
     out["keras_probabilities"] = np.asarray(model(problem.x_test, training=False))
     out["keras_log_loss"] = np.array(el.log_loss(model, problem.x_test, problem.y_test))
 
-    run = el.train_replicas(problem.x_train, problem.y_train, [0, 1, 2], el.RECIPE.replace(epochs=EPOCHS), ema_momenta=[0.9])
+    run = el.train_replicas(
+        problem.x_train, problem.y_train, [0, 1, 2], el.RECIPE.replace(epochs=EPOCHS), ema_momenta=[0.9]
+    )
     for i, (weight, average) in enumerate(zip(run.weights, run.ema[0.9])):
         out[f"engine_weight_{i}"] = weight
         out[f"engine_ema_{i}"] = average

@@ -4,7 +4,6 @@ import importlib.util
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from conftest import ROOT
 
 

@@ -2,10 +2,10 @@
 
 import math
 
+import ensemble_lib as el
+
 import numpy as np
 import pytest
-
-import ensemble_lib as el
 
 
 def test_equal_weights():
@@ -69,7 +69,9 @@ def test_average_is_the_weighted_mean_of_every_entry():
 
 def test_weights_are_normalised_and_one_member_is_itself():
     members = _members()
-    np.testing.assert_allclose(el.average_weights(members, [2, 2, 2, 2])[0], el.average_weights(members, [1, 1, 1, 1])[0])
+    np.testing.assert_allclose(
+        el.average_weights(members, [2, 2, 2, 2])[0], el.average_weights(members, [1, 1, 1, 1])[0]
+    )
     only_second = el.average_weights(members, [0, 1, 0, 0])
     np.testing.assert_array_equal(only_second[1], members[1][1])
 
@@ -89,8 +91,18 @@ def test_models_can_be_members():
         ([], [], ValueError, "members is empty"),
         ("abc", [1], TypeError, "members must be a list"),
         ([[np.zeros(2)], "x"], [1, 1], TypeError, r"members\[1\] must be a Keras model or a list of weight arrays"),
-        ([[np.zeros(2)], [np.zeros(2), np.zeros(1)]], [1, 1], ValueError, r"members\[1\] has 2 weight arrays, members\[0\] has 1"),
-        ([[np.zeros((2, 3))], [np.zeros((3, 2))]], [1, 1], ValueError, r"members\[1\] weight array 0 has shape \(3, 2\)"),
+        (
+            [[np.zeros(2)], [np.zeros(2), np.zeros(1)]],
+            [1, 1],
+            ValueError,
+            r"members\[1\] has 2 weight arrays, members\[0\] has 1",
+        ),
+        (
+            [[np.zeros((2, 3))], [np.zeros((3, 2))]],
+            [1, 1],
+            ValueError,
+            r"members\[1\] weight array 0 has shape \(3, 2\)",
+        ),
         ([[np.zeros(2)], [np.zeros(2)]], [1], ValueError, r"shares must hold one number per member \(2\)"),
         ([[np.zeros(2)], [np.zeros(2)]], [[1, 1]], ValueError, "shares must hold one number per member"),
         ([[np.zeros(2)], [np.zeros(2)]], [1, -0.5], ValueError, "shares must not be negative"),
@@ -105,5 +117,7 @@ def test_average_weights_rejects_bad_input(members, weights, error, match):
 
 
 def test_members_of_different_architectures_are_refused():
-    with pytest.raises(ValueError, match=r"members\[1\] weight array 0 has shape \(2, 50\), members\[0\] has \(2, 25\)"):
+    with pytest.raises(
+        ValueError, match=r"members\[1\] weight array 0 has shape \(2, 50\), members\[0\] has \(2, 25\)"
+    ):
         el.average_weights([el.build_mlp(0), el.build_mlp(0, el.RECIPE.replace(hidden_units=50))], [1, 1])

@@ -6,14 +6,14 @@ answer: a sweep of hand-picked bad inputs over the public functions, and generat
 float scalars are accepted wherever Python's are.
 """
 
+import ensemble_lib as el
+
 import keras
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
-import ensemble_lib as el
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -29,7 +29,12 @@ def points():
 
 
 def _stacked():
-    return [np.zeros((2, 2, 4), np.float32), np.zeros((2, 4), np.float32), np.zeros((2, 4, 3), np.float32), np.zeros((2, 3), np.float32)]
+    return [
+        np.zeros((2, 2, 4), np.float32),
+        np.zeros((2, 4), np.float32),
+        np.zeros((2, 4, 3), np.float32),
+        np.zeros((2, 3), np.float32),
+    ]
 
 
 def _sweep(model, points):
@@ -57,7 +62,10 @@ def _sweep(model, points):
         "AccuracyCurves, label 3 of 3 classes": (lambda: _curves_begin(model, x, good + 3), "y"),
         "train_replicas, label -1": (lambda: el.train_replicas(x, good - 1, [0, 1], SHORT), "y"),
         "Recipe, momentum as text": (lambda: el.RECIPE.replace(momentum="0.9"), "momentum"),
-        "train_replicas, EMA momentum 1": (lambda: el.train_replicas(x, good, [0, 1], SHORT, ema_momenta=[1.0]), "ema_momenta"),
+        "train_replicas, EMA momentum 1": (
+            lambda: el.train_replicas(x, good, [0, 1], SHORT, ema_momenta=[1.0]),
+            "ema_momenta",
+        ),
         # Points: NaN predicted as class 0, text converted to numbers.
         "predict_classes, NaN": (lambda: el.predict_classes(model, np.where(x > 0, np.nan, x)), "x"),
         "predict_classes, text": (lambda: el.predict_classes(model, x.astype(str)), "x"),
@@ -74,10 +82,22 @@ def _sweep(model, points):
         "triangular, lr_min as text": (lambda: el.triangular(3, 10, "0", 0.1), "lr_min"),
         "expected_accuracy, reach as text": (lambda: bayes.expected_accuracy(reach="8"), "reach"),
         # Averaging: integer weights truncated, non-trainable statistics averaged.
-        "average_weights, integer arrays": (lambda: el.average_weights([[np.arange(3)], [np.arange(3)]], [1, 1]), "members[0]"),
-        "average_weights, NaN share": (lambda: el.average_weights([[np.zeros(3)], [np.ones(3)]], [1, np.nan]), "shares"),
-        "average_weights, text shares": (lambda: el.average_weights([[np.zeros(3)], [np.ones(3)]], ["1", "1"]), "shares"),
-        "average_weights, BatchNorm statistics": (lambda: el.average_weights([_batchnorm_model()] * 2, [1, 1]), "members[0]"),
+        "average_weights, integer arrays": (
+            lambda: el.average_weights([[np.arange(3)], [np.arange(3)]], [1, 1]),
+            "members[0]",
+        ),
+        "average_weights, NaN share": (
+            lambda: el.average_weights([[np.zeros(3)], [np.ones(3)]], [1, np.nan]),
+            "shares",
+        ),
+        "average_weights, text shares": (
+            lambda: el.average_weights([[np.zeros(3)], [np.ones(3)]], ["1", "1"]),
+            "shares",
+        ),
+        "average_weights, BatchNorm statistics": (
+            lambda: el.average_weights([_batchnorm_model()] * 2, [1, 1]),
+            "members[0]",
+        ),
         # Replica runs: bare IndexError and KeyError before.
         "ReplicaRun.replica, index 5 of 2": (lambda: _run().replica(5), "index"),
         "ReplicaRun.members, epoch never kept": (lambda: _run().kept_at([3]), "epochs"),
@@ -155,7 +175,7 @@ def test_generated_bad_labels_are_refused_by_every_scorer(y, model, points):
         "scores": lambda: el.replica_scores(probabilities, y),
         "AccuracyCurves": lambda: _curves_begin(model, points, y),
     }
-    for name, call in calls.items():
+    for call in calls.values():
         with pytest.raises((ValueError, TypeError), match="y"):
             call()
 
@@ -174,7 +194,7 @@ def test_generated_bad_points_are_refused_by_every_predictor(x, model):
         "ensemble_predict": lambda: el.ensemble_predict([model], x),
         "replica_probabilities": lambda: el.replica_probabilities(_stacked(), x),
     }
-    for name, call in calls.items():
+    for call in calls.values():
         with pytest.raises((ValueError, TypeError), match="x"):
             call()
 
@@ -195,5 +215,7 @@ def test_numpy_scalars_are_accepted_where_python_numbers_are(points):
     assert el.RECIPE.replace(batch_size=np.int32(32)).steps_per_epoch(np.int64(100)) == 4
     assert el.BayesClassifier([[0.0, 0.0], [1.0, 1.0]], cluster_std=np.int64(2)).cluster_std == 2.0
     recipe = el.RECIPE.replace(epochs=np.int64(1), momentum=np.float32(0.9))
-    run = el.train_replicas(points, np.zeros(len(points), dtype=np.int32), [0, 1], recipe, ema_momenta=[np.float64(0.5)])
+    run = el.train_replicas(
+        points, np.zeros(len(points), dtype=np.int32), [0, 1], recipe, ema_momenta=[np.float64(0.5)]
+    )
     assert len(run) == 2

@@ -22,7 +22,6 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 import yaml
-
 from conftest import ROOT, toc_files
 
 pytestmark = pytest.mark.browser
@@ -141,7 +140,7 @@ class Visit:
     def all_problems(self):
         """What the page reported, and what the server could not answer since the page was opened."""
         self.page.wait_for_timeout(300)  # requests the browser makes on its own, such as a favicon
-        return self.problems + SERVER_ERRORS[self._server_errors:]
+        return self.problems + SERVER_ERRORS[self._server_errors :]
 
     def path(self):
         return urlparse(self.page.url).path.lstrip("/")
@@ -245,7 +244,9 @@ def test_table_of_contents_links_to_every_page(browser, site):
         for page in PAGES:
             assert _url(site, page) in links, f"the table of contents does not link to {page}"
         for link in links:
-            assert link.startswith(site) and visit.page.request.get(link).ok, f"a table of contents link is broken: {link}"
+            assert link.startswith(site) and visit.page.request.get(link).ok, (
+                f"a table of contents link is broken: {link}"
+            )
     finally:
         visit.close()
 
@@ -278,7 +279,9 @@ def test_search_finds_the_page_by_a_word_of_its_title(browser, site, page):
     try:
         visit.page.wait_for_function("() => /Search finished/.test(document.body.innerText)")
         results = visit.page.eval_on_selector_all("#search-results a", "links => links.map(a => a.href)")
-        assert any(r.split("#")[0].split("?")[0] == _url(site, page) for r in results), f"searching '{word}' did not find {page}"
+        assert any(r.split("#")[0].split("?")[0] == _url(site, page) for r in results), (
+            f"searching '{word}' did not find {page}"
+        )
         problems = visit.all_problems()
         assert problems == [], "\n".join(problems)
     finally:
@@ -301,4 +304,3 @@ def test_notebook_download_and_launch_buttons(browser, site, page):
         assert f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{page}.ipynb" in links
     finally:
         visit.close()
-

@@ -6,7 +6,6 @@ import json
 import re
 
 import pytest
-
 from conftest import BOOK, ROOT, toc_files
 
 HTML = ROOT / "_build" / "html"
@@ -34,7 +33,9 @@ def test_intro_and_index_exist():
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_figure_is_published_with_its_caption(notebook):
     cells = json.loads(notebook.read_text())["cells"]
-    captions = [c["metadata"]["mystnb"]["figure"]["caption"] for c in cells if "figure" in c["metadata"].get("mystnb", {})]
+    captions = [
+        c["metadata"]["mystnb"]["figure"]["caption"] for c in cells if "figure" in c["metadata"].get("mystnb", {})
+    ]
     page = _page(notebook.stem)
     figures = page.select("figure")
     assert len(figures) == len(captions)
@@ -65,7 +66,9 @@ def test_every_page_of_the_toc_is_built():
 @pytest.mark.parametrize("notebook", APPENDIX, ids=lambda p: p.stem)
 def test_appendix_shows_each_error_it_raised(notebook):
     cells = json.loads(notebook.read_text())["cells"]
-    raised = [f"{o['ename']}: {o['evalue']}" for c in cells for o in c.get("outputs", []) if o["output_type"] == "error"]
+    raised = [
+        f"{o['ename']}: {o['evalue']}" for c in cells for o in c.get("outputs", []) if o["output_type"] == "error"
+    ]
     assert len(raised) >= 5
     text = " ".join(_page(notebook.stem).get_text().split())  # no separator: the traceback is coloured spans
     for error in raised:

@@ -10,7 +10,6 @@ import re
 
 import jupytext
 import pytest
-
 from conftest import BOOK
 
 # The numbered chapters, then the appendix: every notebook the book publishes.
@@ -29,8 +28,13 @@ def test_every_chapter_is_a_pair():
 def test_script_and_notebook_hold_the_same_cells(script):
     from_script = jupytext.read(script)
     from_notebook = jupytext.read(script.with_suffix(".ipynb"))
-    cells_s = [(c.cell_type, c.source.strip(), c.metadata.get("tags", []), c.metadata.get("mystnb")) for c in from_script.cells]
-    cells_n = [(c.cell_type, c.source.strip(), c.metadata.get("tags", []), c.metadata.get("mystnb")) for c in from_notebook.cells]
+    cells_s = [
+        (c.cell_type, c.source.strip(), c.metadata.get("tags", []), c.metadata.get("mystnb")) for c in from_script.cells
+    ]
+    cells_n = [
+        (c.cell_type, c.source.strip(), c.metadata.get("tags", []), c.metadata.get("mystnb"))
+        for c in from_notebook.cells
+    ]
     assert cells_s == cells_n, f"{script.name} and its .ipynb differ: run `make sync`"
 
 
@@ -51,7 +55,9 @@ def test_notebook_was_executed_once_top_to_bottom(notebook):
                 assert out["execution_count"] == cell["execution_count"]
         errors = [out for out in cell["outputs"] if out["output_type"] == "error"]
         if "raises-exception" in cell["metadata"].get("tags", []):
-            assert len(errors) == 1 and cell["outputs"][-1] is errors[0], f"{notebook.name}: a raises-exception cell did not raise"
+            assert len(errors) == 1 and cell["outputs"][-1] is errors[0], (
+                f"{notebook.name}: a raises-exception cell did not raise"
+            )
         else:
             assert not errors, f"{notebook.name}: a cell raised {errors[0].get('ename')}"
 
@@ -61,7 +67,9 @@ def test_no_empty_outputs_stored(notebook):
     """A finished progress line (ensemble_lib.TrainingProgress) leaves an empty display; `make sync` drops it."""
     for cell in _notebook(notebook)["cells"]:
         for out in cell.get("outputs", []):
-            assert out["output_type"] != "display_data" or out["data"], f"{notebook.name}: an empty display; run `make sync`"
+            assert out["output_type"] != "display_data" or out["data"], (
+                f"{notebook.name}: an empty display; run `make sync`"
+            )
 
 
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
@@ -79,7 +87,9 @@ def test_figures_are_svg_and_captioned(notebook):
         figure = cell["metadata"].get("mystnb", {}).get("figure", {})
         assert figure.get("caption", "").strip(), f"{notebook.name}: a figure has no caption"
         assert figure.get("name", "").startswith("fig-"), f"{notebook.name}: a figure has no fig- name to cite"
-        svg = "".join("".join(out["data"]["image/svg+xml"]) for out in cell["outputs"] if "image/svg+xml" in out.get("data", {}))
+        svg = "".join(
+            "".join(out["data"]["image/svg+xml"]) for out in cell["outputs"] if "image/svg+xml" in out.get("data", {})
+        )
         assert "<dc:date>" not in svg, f"{notebook.name}: a figure records the date it was drawn"
     assert n_figures >= 1, f"{notebook.name} has no figure"
 
@@ -90,7 +100,9 @@ def test_figures_share_the_book_style(notebook):
     cells = [c for c in _notebook(notebook)["cells"] if c["cell_type"] == "code"]
     styled = [i for i, c in enumerate(cells) if "el.use_book_style()" in "".join(c["source"])]
     drawn = [i for i, c in enumerate(cells) if any("image/svg+xml" in o.get("data", {}) for o in c["outputs"])]
-    assert styled and drawn and styled[0] < drawn[0], f"{notebook.name}: el.use_book_style() is not called before the first figure"
+    assert styled and drawn and styled[0] < drawn[0], (
+        f"{notebook.name}: el.use_book_style() is not called before the first figure"
+    )
 
 
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
@@ -126,7 +138,12 @@ def test_no_stderr_chatter_in_published_outputs(notebook):
 def test_every_reference_is_cited_and_every_citation_has_a_reference():
     entries = set(re.findall(r"^@\w+\{([^,\s]+),", (BOOK / "references.bib").read_text(), flags=re.MULTILINE))
     texts = [p.read_text() for p in SCRIPTS] + [p.read_text() for p in BOOK.glob("*.md")]
-    cited = {key.strip() for text in texts for keys in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text) for key in keys.split(",")}
+    cited = {
+        key.strip()
+        for text in texts
+        for keys in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text)
+        for key in keys.split(",")
+    }
     assert entries, "book/references.bib has no entries"
     assert cited - entries == set(), "cited but not in book/references.bib"
     assert entries - cited == set(), "in book/references.bib but cited nowhere"

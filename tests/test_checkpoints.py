@@ -13,13 +13,13 @@ import textwrap
 import time
 from pathlib import Path
 
+import ensemble_lib as el
+from ensemble_lib import checkpoints
+
 import keras
 import numpy as np
 import pytest
-
-import ensemble_lib as el
 from conftest import ROOT
-from ensemble_lib import checkpoints
 
 
 def _compiled(seed=0, hidden=25, **options):
@@ -29,8 +29,15 @@ def _compiled(seed=0, hidden=25, **options):
 def _fit(model, problem, folder, epochs, first_epoch=0, extra=(), **callback_args):
     callback = el.EpochCheckpoints(folder, **callback_args)
     data = el.training_dataset(problem.x_train, el.one_hot(problem.y_train), seed=0, first_epoch=first_epoch)
-    model.fit(data, epochs=epochs, initial_epoch=first_epoch, steps_per_epoch=4, shuffle=False, verbose=0,
-              callbacks=[callback, *extra])
+    model.fit(
+        data,
+        epochs=epochs,
+        initial_epoch=first_epoch,
+        steps_per_epoch=4,
+        shuffle=False,
+        verbose=0,
+        callbacks=[callback, *extra],
+    )
     return callback
 
 
@@ -52,7 +59,11 @@ def test_last_k_epochs_are_saved_and_loaded_most_recent_first(problem, tmp_path)
     assert callback.saved == [9, 10, 11]
     assert el.saved_epochs(tmp_path / "run") == [9, 10, 11]
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
-        ".lock", "epoch-0009.weights.h5", "epoch-0010.weights.h5", "epoch-0011.weights.h5", "manifest.json"
+        ".lock",
+        "epoch-0009.weights.h5",
+        "epoch-0010.weights.h5",
+        "epoch-0011.weights.h5",
+        "manifest.json",
     ]
     manifest = _manifest(tmp_path / "run")
     assert manifest["settings"]["window"] == [9, 12] and len(manifest["run"]) == 32
@@ -122,7 +133,9 @@ def test_resume_refuses_a_checkpoint_without_the_optimizer_state_it_needs(proble
 def test_a_reused_folder_is_refused_unless_replaced(problem, tmp_path):
     folder = tmp_path / "reused"
     _fit(_compiled(), problem, folder, epochs=6, window=(1, 4))  # an old run: epochs 1, 2, 3
-    with pytest.raises(FileExistsError, match=r"holds 3 checkpoints of an earlier run \(epochs 1 to 3\): pass replace=True"):
+    with pytest.raises(
+        FileExistsError, match=r"holds 3 checkpoints of an earlier run \(epochs 1 to 3\): pass replace=True"
+    ):
         _fit(_compiled(seed=1), problem, folder, epochs=6, last=2)
     assert el.saved_epochs(folder) == [1, 2, 3]  # the refusal touched nothing
     callback = _fit(_compiled(seed=1), problem, folder, epochs=6, last=2, replace=True)
@@ -191,7 +204,8 @@ def test_a_write_interrupted_before_its_rename_leaves_no_checkpoint(problem, tmp
         ({"last": 2.0}, TypeError, "last must be an int"),
         ({"window": (5, 5)}, ValueError, r"window must be \(start, stop\) with 0 <= start < stop"),
         ({"window": (-1, 5)}, ValueError, "window must be"),
-        ({"window": "0:5"}, ValueError, "window must be"),
+        ({"window": "0:5"}, TypeError, "window must be a pair"),
+        ({"window": (0.0, 5)}, TypeError, r"window\[0\] must be an int"),
         ({"window": range(0, 10, 2)}, ValueError, "window must be a range of consecutive epochs"),
         ({"last": 2, "resume_every": 0}, ValueError, "resume_every must be at least 1"),
         ({"last": 2, "replace": "yes"}, TypeError, "replace must be True or False"),
@@ -242,8 +256,10 @@ def test_loader_names_what_is_wrong(problem, tmp_path):
     shutil.copy(tmp_path / "run" / "epoch-0002.weights.h5", tmp_path / "foreign")
     with pytest.raises(ValueError, match="has checkpoint files but no manifest.json"):
         el.load_checkpoints(tmp_path / "foreign", like=model)
-    with pytest.raises(ValueError, match="epoch must be a non-negative int"):
+    with pytest.raises(ValueError, match="epoch must be at least 0"):
         el.checkpoint_path(tmp_path, -1)
+    with pytest.raises(TypeError, match="epoch must be an int"):
+        el.checkpoint_path(tmp_path, 3.0)
 
 
 def test_every_flipped_byte_is_refused(problem, tmp_path):
@@ -305,8 +321,13 @@ def test_a_refused_start_releases_the_folder(problem, tmp_path):
 
 def test_an_unnamed_model_resumes_although_keras_names_the_rebuilt_one_differently(problem, tmp_path):
     def unnamed():
-        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(5, activation="relu"),
-                                  keras.layers.Dense(3, activation=el.exact_softmax)])
+        model = keras.Sequential(
+            [
+                keras.Input((2,)),
+                keras.layers.Dense(5, activation="relu"),
+                keras.layers.Dense(3, activation=el.exact_softmax),
+            ]
+        )
         return el.compile_sgd(model, steps_per_execution=1)
 
     first = unnamed()
@@ -439,7 +460,9 @@ def trainer(tmp_path):
 
 
 def _run(command, env=None, timeout=600):
-    return subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        command, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def _train(script, folder, epochs, kill_after=None, env=None):
@@ -448,8 +471,13 @@ def _train(script, folder, epochs, kill_after=None, env=None):
         result = _run([sys.executable, str(script), str(folder), str(epochs)], env=env)
         assert result.returncode == 0, result.stderr[-2000:]
         return result.stdout
-    process = subprocess.Popen([sys.executable, str(script), str(folder), str(epochs)], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(folder), str(epochs)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and process.poll() is None:
         if el.saved_epochs(folder):
@@ -511,15 +539,23 @@ def test_an_interrupt_between_save_and_prune_then_resume_gives_the_uninterrupted
 @pytest.mark.slow
 def test_a_second_writer_is_refused_at_once_and_the_first_run_is_unharmed(tmp_path, trainer):
     folder = tmp_path / "busy"
-    first = subprocess.Popen([sys.executable, str(trainer), str(folder), "300"], cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [sys.executable, str(trainer), str(folder), "300"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 300
     while not (folder / checkpoints.MANIFEST).exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     started = time.monotonic()
     second = _run([sys.executable, str(trainer), str(folder), "300"])
     assert second.returncode != 0
-    assert "is being written by a training run (process" in second.stderr or "is in use by another training run" in second.stderr
+    assert (
+        "is being written by a training run (process" in second.stderr
+        or "is in use by another training run" in second.stderr
+    )
     assert time.monotonic() - started < 120  # at once: it did not wait for the first run
     out, err = first.communicate(timeout=600)
     assert first.returncode == 0, err[-2000:]
@@ -537,7 +573,15 @@ def _in_small_filesystem(tmp_path, script_args, size, options="", fill_at=None):
     mount = tmp_path / "mnt"
     mount.mkdir()
     inner = f"mount -t tmpfs -o size={size}{options} tmpfs {mount} && exec {sys.executable} " + " ".join(script_args)
-    command = [_NAMESPACE, "--user", "--map-root-user", "--mount", "sh", "-c", inner.replace("FOLDER", str(mount / "run"))]
+    command = [
+        _NAMESPACE,
+        "--user",
+        "--map-root-user",
+        "--mount",
+        "sh",
+        "-c",
+        inner.replace("FOLDER", str(mount / "run")),
+    ]
     return _run(command, env=None if fill_at is None else {"FILL_DISK_AT": str(fill_at)})
 
 

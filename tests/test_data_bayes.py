@@ -1,9 +1,9 @@
 """The blobs problem and its Bayes-optimal classifier (chapter 01)."""
 
+import ensemble_lib as el
+
 import numpy as np
 import pytest
-
-import ensemble_lib as el
 
 
 def test_problem_follows_the_original_recipe(problem):

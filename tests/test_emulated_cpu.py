@@ -16,8 +16,7 @@ import sys
 
 import numpy as np
 import pytest
-
-from conftest import BOOK, ROOT
+from conftest import BOOK, NBVAL, ROOT
 
 QEMU = shutil.which("qemu-x86_64")
 #: Every page that runs code: the chapters and the appendix.
@@ -37,7 +36,10 @@ def qemu():
 def test_short_training_and_scoring_are_bit_identical_on_an_emulated_cpu(qemu, tmp_path):
     script = str(ROOT / "tests" / "portable_numbers.py")
     native, emulated = tmp_path / "native.npz", tmp_path / "emulated.npz"
-    for command in ([sys.executable, script, str(native)], [qemu, "-cpu", "max", sys.executable, script, str(emulated)]):
+    for command in (
+        [sys.executable, script, str(native)],
+        [qemu, "-cpu", "max", sys.executable, script, str(emulated)],
+    ):
         result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=1800)
         assert result.returncode == 0, result.stderr[-3000:]
     here, there = np.load(native), np.load(emulated)
@@ -65,10 +67,16 @@ def test_chapter_prints_the_same_on_an_emulated_cpu(qemu, notebook):
 
     env = dict(os.environ, JUPYTER_PATH=str(write_kernelspec()))
     command = [
-        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-        "--nbval", "--nbval-kernel-name", KERNEL_NAME,
-        "--nbval-kernel-startup-timeout", "600", "--nbval-cell-timeout", "3600",
-        "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"), str(notebook),
+        *NBVAL,
+        "--nbval-kernel-name",
+        KERNEL_NAME,
+        "--nbval-kernel-startup-timeout",
+        "600",
+        "--nbval-cell-timeout",
+        "3600",
+        "--nbval-sanitize-with",
+        str(ROOT / "tests" / "nbval_sanitize.cfg"),
+        str(notebook),
     ]
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
     assert result.returncode == 0, f"{notebook.name} changed on the emulated CPU:\n" + result.stdout[-6000:]

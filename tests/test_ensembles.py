@@ -1,10 +1,10 @@
 """Soft voting and disagreement (chapter 05)."""
 
+import ensemble_lib as el
+
 import keras
 import numpy as np
 import pytest
-
-import ensemble_lib as el
 
 
 class Fixed(keras.Model):
@@ -57,7 +57,12 @@ def test_disagreement():
         ([], np.zeros((2, 2)), ValueError, "members is empty"),
         (None, np.zeros((2, 2)), TypeError, "members must be a list of Keras models"),
         ([Fixed([1, 0, 0]), "model"], np.zeros((2, 2)), TypeError, r"members\[1\] must be a Keras model"),
-        ([Fixed([1, 0, 0]), Fixed([1, 0])], np.zeros((2, 2)), ValueError, r"members\[1\] outputs shape \(2, 2\), members\[0\] outputs \(2, 3\)"),
+        (
+            [Fixed([1, 0, 0]), Fixed([1, 0])],
+            np.zeros((2, 2)),
+            ValueError,
+            r"members\[1\] outputs shape \(2, 2\), members\[0\] outputs \(2, 3\)",
+        ),
         ([Fixed([1, 0, 0])], np.zeros((2, 3)), ValueError, "x must have 2 columns"),
         ([Fixed([1, 0, 0])], np.zeros(4), ValueError, "x must be a 2-D array"),
     ],

@@ -7,13 +7,13 @@ with each optimizer setting the book uses, the forward pass, the learning-curve 
 engine's epoch and its scoring) and fail if any of those kernels appears, at any depth.
 """
 
+import ensemble_lib as el
+from ensemble_lib import replicas
+
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
-import ensemble_lib as el
-from ensemble_lib import replicas
 
 #: Kernels computed with an approximate instruction (rcpps, rsqrtps) on TensorFlow's CPU build,
 #: and the fused kernels built on them. Softmax, Reciprocal and Rsqrt were measured to give other

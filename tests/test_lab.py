@@ -10,7 +10,6 @@ import time
 import jupytext
 import pytest
 import requests
-
 from conftest import BOOK
 
 TOKEN = "ensemble-book-test"
@@ -26,9 +25,20 @@ def _free_port():
 def lab_server(tmp_path):
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-         f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={tmp_path}", "--allow-root"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            f"--port={port}",
+            "--ip=127.0.0.1",
+            f"--ServerApp.token={TOKEN}",
+            f"--ServerApp.root_dir={tmp_path}",
+            "--allow-root",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -56,7 +66,12 @@ def test_saving_the_notebook_in_lab_updates_the_script(lab_server, tmp_path):
 
     model = requests.get(api, headers=headers, timeout=60).json()
     model["content"]["cells"][0]["source"] += "\n\nA sentence added in JupyterLab."
-    saved = requests.put(api, headers=headers, data=json.dumps({"type": "notebook", "format": "json", "content": model["content"]}), timeout=60)
+    saved = requests.put(
+        api,
+        headers=headers,
+        data=json.dumps({"type": "notebook", "format": "json", "content": model["content"]}),
+        timeout=60,
+    )
     assert saved.ok, saved.text
 
     script = jupytext.read(tmp_path / chapter.with_suffix(".py").name)

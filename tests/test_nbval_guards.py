@@ -4,11 +4,9 @@ of a chapter, re-run it, and both cells must fail (and only those). Run by ``mak
 import json
 import re
 import subprocess
-import sys
 
 import pytest
-
-from conftest import BOOK, ROOT
+from conftest import BOOK, NBVAL, ROOT
 
 CHAPTER = BOOK / "01_blobs.ipynb"  # the fastest chapter with both printed numbers and figures
 
@@ -19,16 +17,25 @@ def _tamper(notebook):
     number_cell = figure_cell = None
     for index, cell in enumerate(notebook["cells"]):
         for out in cell.get("outputs", []):
-            if number_cell is None and out["output_type"] == "stream" and "Bayes accuracy on the 1000" in "".join(out["text"]):
+            if (
+                number_cell is None
+                and out["output_type"] == "stream"
+                and "Bayes accuracy on the 1000" in "".join(out["text"])
+            ):
                 text = "".join(out["text"])
-                out["text"] = re.sub(r"(test points:\s+)0\.(\d)", lambda m: m.group(1) + "0." + str((int(m.group(2)) + 1) % 10), text, count=1)
+                out["text"] = re.sub(
+                    r"(test points:\s+)0\.(\d)",
+                    lambda m: m.group(1) + "0." + str((int(m.group(2)) + 1) % 10),
+                    text,
+                    count=1,
+                )
                 assert out["text"] != text
                 number_cell = index
             if figure_cell is None and "image/svg+xml" in out.get("data", {}):
                 svg = "".join(out["data"]["image/svg+xml"])
                 # The first coordinate of the first path: move it by one unit.
                 match = re.search(r'<path d="M ([0-9.]+) ', svg)
-                moved = svg[: match.start(1)] + f"{float(match.group(1)) + 1:g}" + svg[match.end(1):]
+                moved = svg[: match.start(1)] + f"{float(match.group(1)) + 1:g}" + svg[match.end(1) :]
                 out["data"]["image/svg+xml"] = moved
                 figure_cell = index
     assert number_cell is not None and figure_cell is not None
@@ -42,9 +49,17 @@ def test_a_changed_number_or_plotted_line_fails(tmp_path):
     copy = tmp_path / CHAPTER.name
     copy.write_text(json.dumps(notebook))
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
-         "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"), str(copy)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=900,
+        [
+            *NBVAL,
+            "--nbval-current-env",
+            "--nbval-sanitize-with",
+            str(ROOT / "tests" / "nbval_sanitize.cfg"),
+            str(copy),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode != 0
     failed = {int(m) for m in re.findall(r"FAILED .*::Cell (\d+)", result.stdout)}

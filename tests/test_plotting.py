@@ -5,11 +5,11 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")
+import ensemble_lib as el  # noqa: E402
+
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-
-import ensemble_lib as el  # noqa: E402
 
 
 def _svg(problem):
@@ -40,7 +40,9 @@ def test_class_colours_are_used(problem):
 def test_learning_curves_need_both_curves():
     with pytest.raises(ValueError, match="history has no 'test_accuracy'"):
         el.plot_learning_curves({"train_accuracy": [0.5]})
-    ax = el.plot_learning_curves({"train_accuracy": [0.5, 0.6], "test_accuracy": [0.4, 0.7]}, references={"ceiling": 0.9})
+    ax = el.plot_learning_curves(
+        {"train_accuracy": [0.5, 0.6], "test_accuracy": [0.4, 0.7]}, references={"ceiling": 0.9}
+    )
     assert [line.get_label() for line in ax.get_lines()] == ["train", "test", "ceiling"]
     np.testing.assert_array_equal(ax.get_lines()[1].get_ydata(), [0.4, 0.7])
     plt.close("all")
@@ -59,10 +61,16 @@ def test_plot_helpers_reject_bad_input(problem):
         el.plot_decision_regions(lambda x: np.zeros(len(x)), (1, 0, 0, 1))
     with pytest.raises(ValueError, match="predict must return one label per point"):
         el.plot_decision_boundaries(lambda x: np.zeros(3), (0, 1, 0, 1))
-    with pytest.raises(ValueError, match="resolution must be an int"):
+    with pytest.raises(ValueError, match="resolution must be at least 10"):
         el.plot_decision_regions(lambda x: np.zeros(len(x)), (0, 1, 0, 1), resolution=2)
+    with pytest.raises(TypeError, match="resolution must be an int"):
+        el.plot_decision_regions(lambda x: np.zeros(len(x)), (0, 1, 0, 1), resolution=20.0)
     with pytest.raises(ValueError, match="at least one array"):
         el.data_bounds()
+    with pytest.raises(ValueError, match=r"arrays\[0\] must hold 2-D points"):
+        el.data_bounds(np.zeros((2, 3)))  # three columns are not points of the plane
+    with pytest.raises(ValueError, match="at most 3 labels besides the scheme names"):
+        el.plot_members([1.0, 2.0], {k: [1.0, 2.0] for k in ("a", "b", "c", "d")})
     plt.close("all")
 
 

@@ -7,12 +7,12 @@ import json
 import subprocess
 import sys
 
+import ensemble_lib as el
+
 import nbformat
 import pytest
+from conftest import NBVAL, ROOT
 from nbclient import NotebookClient
-
-import ensemble_lib as el
-from conftest import ROOT
 
 TRAINING_CELL = """\
 problem = el.load_blobs()
@@ -100,9 +100,16 @@ def test_progress_is_shown_then_leaves_no_output(tmp_path):
     with_display["cells"][1]["outputs"].insert(0, {"output_type": "display_data", "data": {}, "metadata": {}})
     kept.write_text(json.dumps(with_display))
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env", str(cleaned), str(kept)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=900,
+        [
+            *NBVAL,
+            "--nbval-current-env",
+            str(cleaned),
+            str(kept),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert "4 passed" in result.stdout
-

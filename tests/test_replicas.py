@@ -1,10 +1,10 @@
 """The replica engine of chapter 06 is chapter 02's Keras training, many runs at once."""
 
+import ensemble_lib as el
+
 import numpy as np
 import pytest
 from scipy import stats
-
-import ensemble_lib as el
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +126,9 @@ def test_accuracy_distribution_matches_independent_keras_runs(data, problem):
     seeds = list(range(12))
     run = el.train_replicas(x, y, seeds=seeds)
     engine_accuracy, _ = el.replica_scores(el.replica_probabilities(run.weights, problem.x_test), problem.y_test)
-    keras_accuracy = np.array([el.accuracy(keras_run(x, y, s, epochs=500), problem.x_test, problem.y_test) for s in seeds])
+    keras_accuracy = np.array(
+        [el.accuracy(keras_run(x, y, s, epochs=500), problem.x_test, problem.y_test) for s in seeds]
+    )
     differences = np.abs(engine_accuracy - keras_accuracy)
     assert np.sum(differences < 5e-4) >= 9, differences  # most seeds: the very same accuracy
     # A run whose path forks by float32 rounding ends a few test points away (seed 3: 5 of 1000).
@@ -145,7 +147,11 @@ def test_accuracy_distribution_matches_independent_keras_runs(data, problem):
         (dict(seeds=3), TypeError, "seeds must be a sequence"),
         (dict(recipe="fast"), TypeError, "recipe must be a Recipe"),
         (dict(learning_rate=-0.1), ValueError, "learning_rate must be a finite number > 0"),
-        (dict(learning_rate=np.ones((3, 3))), ValueError, "learning_rate must be a number, a schedule callback, or a table"),
+        (
+            dict(learning_rate=np.ones((3, 3))),
+            ValueError,
+            "learning_rate must be a number, a schedule callback, or a table",
+        ),
         (dict(learning_rate=np.full(5, np.nan)), ValueError, "learning_rate must be finite"),
         (dict(keep=[5]), ValueError, "keep must list epochs in"),
         (dict(ema_momenta=[1.5]), ValueError, r"ema_momenta\[...\] must be a finite number in \(0, 1\)"),
@@ -185,10 +191,17 @@ def test_train_schedules_is_separate_runs_stacked(data):
         for a, b in zip(runs[name].weights + runs[name].kept[3], alone.weights + alone.kept[3]):
             np.testing.assert_array_equal(a, b)
         assert list(runs[name].seeds) == [4, 5]
-    with pytest.raises(ValueError, match=r"schedules\['bad'\]: learning_rate must be a number, a schedule callback, or a table"):
+    with pytest.raises(
+        ValueError, match=r"schedules\['bad'\]: learning_rate must be a number, a schedule callback, or a table"
+    ):
         el.train_schedules(x, y, [4, 5], {"bad": np.ones(3)}, recipe=R(12))
-    with pytest.raises(TypeError, match="schedules must be a non-empty dict"):
+    with pytest.raises(ValueError, match="schedules must name at least one learning rate"):
         el.train_schedules(x, y, [4, 5], {}, recipe=R(12))
+    with pytest.raises(TypeError, match="schedules must be a dict"):
+        el.train_schedules(x, y, [4, 5], [0.01], recipe=R(12))
+    # train_replicas names its own argument, not a schedule the caller never named
+    with pytest.raises(ValueError, match=r"^learning_rate must be a number, a schedule callback, or a table"):
+        el.train_replicas(x, y, [4, 5], recipe=R(12), learning_rate=np.ones(3))
 
 
 def test_a_changed_recipe_changes_both_paths_alike(data):
@@ -220,6 +233,8 @@ def test_a_run_knows_its_schedule_and_votes(data, problem):
     vote = run.soft_vote(problem.x_test, run.cycle_ends)
     expected = np.mean([el.replica_probabilities(run.kept[e], problem.x_test) for e in run.cycle_ends], axis=0)
     np.testing.assert_array_equal(vote, expected)
-    np.testing.assert_array_equal(run.probabilities(problem.x_test), el.replica_probabilities(run.weights, problem.x_test))
+    np.testing.assert_array_equal(
+        run.probabilities(problem.x_test), el.replica_probabilities(run.weights, problem.x_test)
+    )
     with pytest.raises(ValueError, match="cyclic schedule"):
-        el.train_replicas(x, y, [0, 1], recipe=R(2)).cycle_ends
+        _ = el.train_replicas(x, y, [0, 1], recipe=R(2)).cycle_ends

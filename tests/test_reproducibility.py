@@ -5,11 +5,9 @@ output and figure with the published one (nbval). Run by ``make reproducibility`
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
-
-from conftest import BOOK, ROOT
+from conftest import BOOK, NBVAL, ROOT
 
 NOTEBOOKS = sorted(BOOK.glob("[0-9][0-9]_*.ipynb")) + sorted(BOOK.glob("appendix_*.ipynb"))
 
@@ -31,8 +29,10 @@ def test_chapters_print_the_same_on_another_machine_configuration():
         }
     )
     command = [
-        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-        "--nbval", "--nbval-current-env", "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"),
+        *NBVAL,
+        "--nbval-current-env",
+        "--nbval-sanitize-with",
+        str(ROOT / "tests" / "nbval_sanitize.cfg"),
         *map(str, NOTEBOOKS),
     ]
     if shutil.which("taskset"):

@@ -2,10 +2,10 @@
 
 import math
 
+import ensemble_lib as el
+
 import numpy as np
 import pytest
-
-import ensemble_lib as el
 
 
 def test_demonstration_schedule_100_epochs_5_cycles():
@@ -29,7 +29,16 @@ def test_the_500_epoch_10_cycle_run():
 def test_cycle_length_is_floored():
     # 10 epochs in 3 cycles: cycles of 3 epochs, and a partial fourth one.
     assert [el.cosine_annealing(e, 10, 3, 1.0) == 1.0 for e in range(10)] == [
-        True, False, False, True, False, False, True, False, False, True
+        True,
+        False,
+        False,
+        True,
+        False,
+        False,
+        True,
+        False,
+        False,
+        True,
     ]
 
 

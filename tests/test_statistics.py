@@ -1,10 +1,10 @@
 """Confidence intervals and paired comparisons of chapter 06."""
 
+import ensemble_lib as el
+
 import numpy as np
 import pytest
 from scipy import stats
-
-import ensemble_lib as el
 
 
 def test_mean_interval_is_students_t():

@@ -4,11 +4,11 @@ import os
 import subprocess
 import sys
 
+import ensemble_lib as el
+
+import keras
 import numpy as np
 import pytest
-
-import ensemble_lib as el
-import keras
 import tensorflow as tf
 
 
@@ -47,7 +47,9 @@ def test_importing_numpy_first_is_refused():
     assert "OpenBLAS" in result.stderr  # names what is wrong
 
 
-@pytest.mark.parametrize("seed, error", [(-1, ValueError), (2**32, ValueError), (1.0, TypeError), (True, TypeError)])
+@pytest.mark.parametrize(
+    "seed, error", [(-1, ValueError), (2**31 - 1, ValueError), (1.0, TypeError), (True, TypeError)]
+)
 def test_reproducible_rejects_bad_seeds(seed, error):
     with pytest.raises(error, match="seed must be"):
         el.reproducible(seed)
@@ -89,7 +91,7 @@ def test_build_mlp_rejects_bad_arguments(kwargs, error, match):
 
 def _epochs(dataset, n_epochs, steps=4):
     batches = [x.numpy() for x, _ in dataset.take(n_epochs * steps)]
-    return [batches[i * steps:(i + 1) * steps] for i in range(n_epochs)]
+    return [batches[i * steps : (i + 1) * steps] for i in range(n_epochs)]
 
 
 def test_training_dataset_batches_and_reshuffles_deterministically(problem):
@@ -170,7 +172,12 @@ def test_accuracy_curves_record_end_of_epoch_accuracy(problem):
     y = el.one_hot(problem.y_train)
     curves = el.AccuracyCurves(train=(problem.x_train, y), test=(problem.x_test, problem.y_test))
     history = model.fit(
-        el.training_dataset(problem.x_train, y, seed=0), epochs=3, steps_per_epoch=4, shuffle=False, verbose=0, callbacks=[curves]
+        el.training_dataset(problem.x_train, y, seed=0),
+        epochs=3,
+        steps_per_epoch=4,
+        shuffle=False,
+        verbose=0,
+        callbacks=[curves],
     )
     assert len(history.history["train_accuracy"]) == 3 and len(history.history["test_accuracy"]) == 3
     # The last recorded value is the accuracy of the final weights, whatever the label format.
@@ -192,7 +199,9 @@ def test_same_seed_same_training_twice(problem):
         el.reproducible(0)
         model = el.compile_sgd(el.build_mlp(seed=1))
         y = el.one_hot(problem.y_train)
-        model.fit(el.training_dataset(problem.x_train, y, seed=1), epochs=5, steps_per_epoch=4, shuffle=False, verbose=0)
+        model.fit(
+            el.training_dataset(problem.x_train, y, seed=1), epochs=5, steps_per_epoch=4, shuffle=False, verbose=0
+        )
         return model.get_weights()
 
     for a, b in zip(run(), run()):

@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import jupytext
-import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +42,12 @@ def coalesce_streams(notebook) -> None:
         joined = []
         for output in cell.outputs:
             previous = joined[-1] if joined else None
-            if output.output_type == "stream" and previous is not None and previous.output_type == "stream" and previous.name == output.name:
+            if (
+                output.output_type == "stream"
+                and previous is not None
+                and previous.output_type == "stream"
+                and previous.name == output.name
+            ):
                 previous.text += output.text
             else:
                 joined.append(output)
