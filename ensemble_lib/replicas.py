@@ -23,9 +23,11 @@ product is a batched ``matmul`` without transposes; the gradients are written ou
 softmax cross-entropy's ``p - y``, ReLU's mask), not taped; the bias gradients are sums over
 the batch; the visiting orders are drawn once per distinct seed, for every epoch at once
 (:func:`~ensemble_lib.recipe.epoch_order` vectorises); the batches of an epoch are gathered
-in one step; the whole run, kept copies included, is one compiled call (a ``while_loop`` over
-epochs), not one call per epoch. Whatever the processor, these are the same kernels in the same order: the
-results are bit-identical natively and on an emulated CPU (``tests/test_emulated_cpu.py``).
+in one step; the replicas of one seed (under several schedules) see the same batches, so their
+hidden kernels are stacked into one matrix and multiplied once; the whole run, kept copies
+included, is one compiled call (a ``while_loop`` over epochs), not one call per epoch. Whatever
+the processor, these are the same kernels in the same order: the results are bit-identical
+natively and on an emulated CPU (``tests/test_emulated_cpu.py``).
 
 For chapter 07's networks (convolutions, BatchNorm) the same shape applies: stacked weights,
 a forward pass of batched ops and its hand-written gradient per layer type.
@@ -223,15 +225,20 @@ def _training_function(
     """The whole run of every replica as one compiled call: its SGD-momentum steps, weight EMAs
     and kept copies.
 
+    Replicas come in groups of ``G`` that share a batch stream (the same seed under ``G``
+    schedules), group-major: replica ``r`` is member ``r % G`` of group ``r // G``.
     ``variables``: the layout of :func:`_to_layout`; ``x``: the points with a column of ones
-    (the hidden layer's bias rides in its kernel); ``orders``: ``(epochs, R, points)``;
+    (the hidden layer's bias rides in its kernel); ``orders``: ``(epochs, groups, points)``;
     ``rates``: ``(epochs, R, steps)``; ``keep_slots[e]``: the row of ``kept`` that receives the
     weights after epoch ``e`` (the last row, a scratch row, for epochs not kept). One call
     rather than one per epoch: each call of a compiled function costs about a millisecond of
     Python. A module-level factory, so that the tests can trace it and inspect every kernel.
     """
     n_points = int(x.shape[0])
-    epochs = int(orders.shape[0])
+    epochs, groups = int(orders.shape[0]), int(orders.shape[1])
+    replicas, hidden_units, inputs = (int(d) for d in variables[0].shape)
+    classes = int(variables[1].shape[1])
+    size_of_group = replicas // groups
     # Python floats become float32 constants, as Keras's ``ops.multiply(m, momentum)`` does.
     momentum = tf.constant(momentum, tf.float32)
     ema_momenta = [tf.constant(m, tf.float32) for m in ema_momenta]
@@ -244,23 +251,29 @@ def _training_function(
         def epoch_body(epoch):
             order = orders[epoch]
             epoch_rates = rates[epoch][:, None, None, :]  # (R, 1, 1, steps)
-            points = tf.transpose(tf.gather(x, order), [0, 2, 1])  # (R, features + 1, points)
-            labels = tf.transpose(tf.gather(targets, order), [0, 2, 1])  # (R, classes, points)
-            label_sums = tf.reduce_sum(labels, axis=1, keepdims=True)  # 1 for one-hot rows
+            points = tf.transpose(tf.gather(x, order), [0, 2, 1])  # (groups, features + 1, points)
+            each = tf.repeat(points, size_of_group, axis=0)  # (R, features + 1, points)
+            labels = tf.transpose(tf.gather(targets, order), [0, 2, 1])[:, None]  # (groups, 1, classes, points)
+            label_sums = tf.reduce_sum(labels, axis=2, keepdims=True)  # 1 for one-hot rows
             for step, start in enumerate(range(0, n_points, batch_size)):
                 xb = points[:, :, start : start + batch_size]
-                yb = labels[:, :, start : start + batch_size]
-                size = float(xb.shape[2])
+                yb = labels[..., start : start + batch_size]
+                size = int(xb.shape[2])
                 # Forward: Dense + ReLU, Dense; the loss is taken from the logits, as Keras does.
-                z_1 = tf.matmul(kernel_1, xb)
+                # A group's hidden kernels are stacked into one matrix, one product per group
+                # (the gradient's product stays one per replica: grouped, it rounds differently).
+                stacked = tf.reshape(kernel_1, [groups, size_of_group * hidden_units, inputs])
+                z_1 = tf.reshape(tf.matmul(stacked, xb), [replicas, hidden_units, size])
                 hidden = tf.nn.relu(z_1)
                 logits = tf.matmul(kernel_2, hidden) + bias_2
                 p = exact_softmax(logits, axis=1)  # classes are axis 1 in this layout
                 # Backward: d(mean cross-entropy)/d(logits) = (p * sum(y) - y) / batch size.
-                d_logits = (p * label_sums[:, :, start : start + batch_size] - yb) / size
+                p = tf.reshape(p, [groups, size_of_group, classes, size])
+                d_logits = (p * label_sums[..., start : start + batch_size] - yb) / float(size)
+                d_logits = tf.reshape(d_logits, [replicas, classes, size])
                 d_z_1 = tf.raw_ops.ReluGrad(gradients=tf.matmul(kernel_2, d_logits, transpose_a=True), features=z_1)
                 gradients = (
-                    tf.matmul(d_z_1, xb, transpose_b=True),
+                    tf.matmul(d_z_1, each[:, :, start : start + batch_size], transpose_b=True),
                     tf.matmul(d_logits, hidden, transpose_b=True),
                     tf.reduce_sum(d_logits, axis=2, keepdims=True),
                 )
@@ -303,10 +316,18 @@ def _to_layout(weights: list[np.ndarray]) -> list[np.ndarray]:
     return [np.ascontiguousarray(a, dtype=np.float32) for a in layout]
 
 
-def _from_layout(arrays, n: int) -> list[np.ndarray]:
-    """The inverse of :func:`_to_layout` for the first ``n`` replicas (the replica axis is the
-    last-but-two; any axes before it, such as the kept epochs, are kept)."""
-    kernel_1, kernel_2, bias_2 = (np.asarray(a)[..., :n, :, :] for a in arrays)
+def _from_layout(arrays, n_seeds: int, size_of_group: int) -> list[np.ndarray]:
+    """The inverse of :func:`_to_layout`, back in the caller's order: schedule by schedule, the
+    replicas of the first ``n_seeds`` groups (a twin group is dropped). The replica axis is the
+    last-but-two; any axes before it, such as the kept epochs, are kept. One copy per array."""
+
+    def caller_order(a):  # (..., groups * G, rows, cols) -> (..., G * n_seeds, rows, cols)
+        a = np.asarray(a)
+        lead, tail = a.shape[:-3], a.shape[-2:]
+        a = a.reshape(*lead, a.shape[-3] // size_of_group, size_of_group, *tail)[..., :n_seeds, :, :, :]
+        return np.moveaxis(a, -3, -4).reshape(*lead, size_of_group * n_seeds, *tail)
+
+    kernel_1, kernel_2, bias_2 = (caller_order(a) for a in arrays)
     layout = [np.swapaxes(kernel_1[..., :-1], -1, -2), kernel_1[..., -1], np.swapaxes(kernel_2, -1, -2), bias_2[..., 0]]
     return [np.ascontiguousarray(a) for a in layout]
 
@@ -315,7 +336,9 @@ def train_replicas(x, y, seeds, recipe: Recipe = RECIPE, learning_rate=None, kee
     """Train one replica of the recipe per seed, all at once (chapter 06).
 
     Replica ``i`` is the run ``train(compile_sgd(build_mlp(seeds[i], recipe), recipe), x, y,
-    seeds[i], recipe)`` would make; a replica's numbers do not depend on the other replicas.
+    seeds[i], recipe)`` would make, to within float32 rounding. The replicas are independent runs;
+    only the rounding of a few numbers can depend on who else trains alongside (where a number
+    sits in the stacked arrays decides whether a vectorised or a scalar kernel computes it).
 
     Args:
         x: training points ``(n_points, n_features)``.
@@ -343,7 +366,9 @@ def train_schedules(x, y, seeds, schedules, recipe: Recipe = RECIPE, keep=(), em
     """One replica per seed for every named learning-rate schedule, all in one run (chapter 06).
 
     Stacking every schedule into one computation shares its fixed cost per step among all of
-    them; the replicas stay independent, so the result is what separate calls would give.
+    them; the replicas stay independent, so the result is what separate calls would give (to the
+    rounding :func:`train_replicas` describes). The replicas of one seed share its batches, so
+    their hidden layers' forward products are one product per seed.
 
     Args:
         x: as for :func:`train_replicas`.
@@ -392,22 +417,21 @@ def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool)
         raise ValueError(f"keep must list epochs in [0, {epochs - 1}], got {keep[0]}..{keep[-1]}")
     ema_momenta = [check_real(m, "ema_momenta[...]", 0, 1, open_interval=True) for m in ema_momenta]
 
-    # Replica r = (schedule r // n, seed r % n). A lone replica would take TensorFlow's
-    # single-matrix path, which rounds differently from the batched one: a twin keeps it batched.
-    n = len(seeds)
-    n_real = n * len(tables)
-    distinct, seed_of = np.unique(seeds, return_inverse=True)
-    replica_seed = np.tile(seed_of, len(tables))
-    rates = np.repeat(np.stack(tables), n, axis=0)  # (replicas, epochs, steps)
-    if n_real == 1:
-        replica_seed, rates = np.repeat(replica_seed, 2), np.repeat(rates, 2, axis=0)
+    # One group per entry of seeds, holding its replicas under every schedule: replica i * G + g
+    # is seeds[i] under schedule g. A lone group would take TensorFlow's single-matrix path, which
+    # rounds differently from the batched one: a twin keeps it batched.
+    n, size_of_group = len(seeds), len(tables)
+    group_seeds = np.repeat(seeds, 2) if n == 1 else seeds
+    distinct, seed_of = np.unique(group_seeds, return_inverse=True)
+    rates = np.tile(np.stack(tables), (len(group_seeds), 1, 1))  # (replicas, epochs, steps)
     starts = [initial_weights(int(s), recipe, n_features, targets.shape[1]) for s in distinct]
+    replica_seed = np.repeat(seed_of, size_of_group)
     start = _to_layout([np.stack([starts[i][j] for i in replica_seed]) for j in range(4)])
     variables = [tf.Variable(w) for w in start]
     velocities = [tf.Variable(tf.zeros_like(w)) for w in start]
     averages = [[tf.Variable(w) for w in start] for _ in ema_momenta]
     orders = epoch_order(n_points, distinct[:, None], np.arange(epochs)[None, :])  # (seeds, epochs, points)
-    orders = tf.gather(tf.transpose(tf.cast(orders, tf.int32), [1, 0, 2]), replica_seed, axis=1)
+    orders = tf.gather(tf.transpose(tf.cast(orders, tf.int32), [1, 0, 2]), seed_of, axis=1)  # (epochs, groups, points)
     # Kept weights go to rows of one variable per layout array; the last row takes the rest.
     keep_slots = np.full(epochs, len(keep), dtype=np.int32)
     keep_slots[keep] = np.arange(len(keep))
@@ -426,14 +450,14 @@ def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool)
         ema_momenta,
         recipe.batch_size,
     )()
-    kept = _from_layout([k[: len(keep)] for k in kept], n_real)
+    kept = _from_layout([k[: len(keep)] for k in kept], n, size_of_group)
     everything = ReplicaRun(
         seeds=np.tile(seeds, len(tables)),
         recipe=recipe,
         schedule=None,
-        weights=_from_layout(variables, n_real),
+        weights=_from_layout(variables, n, size_of_group),
         kept={e: [a[i] for a in kept] for i, e in enumerate(keep)},
-        ema={m: _from_layout(shadow, n_real) for m, shadow in zip(ema_momenta, averages)},
+        ema={m: _from_layout(shadow, n, size_of_group) for m, shadow in zip(ema_momenta, averages)},
     )
     return {
         name: dataclasses.replace(everything.subset(slice(i * n, (i + 1) * n)), schedule=schedule)
