@@ -10,8 +10,8 @@ Why by hand, and not Keras? Keras can hold R copies in one model: ``EinsumDense`
 replica axis (kernels ``(R, features, hidden)``), fed one ``(batch, R, features)`` stream in which
 every replica gets its own seed's batches, trained by one ``fit`` on the sum of the replicas'
 losses. ``make bench`` times it beside this module in the same process: 400 replicas of the
-recipe took 19.6 ms per model against this module's 7.3 ms for chapter 06's whole study of 400
-runs (kept epochs and EMAs included, which the Keras model did not even track), 2.7 times as
+recipe took 17.3 ms per model against this module's 6.6 ms for chapter 06's whole study of 400
+runs (kept epochs and EMAs included, which the Keras model did not even track), 2.6 times as
 long; Keras's ``einsum`` transposes its operands at every product and tapes the gradients.
 Beyond 1.5 times, the study's speed decides: the recipe's mathematics is written out once more
 here, in 30 lines, and the tests hold it to Keras's: a replica follows its Keras run to within
