@@ -21,7 +21,7 @@ for another width, momentum and batch size.
 How it is fast. Activations are stored transposed, ``(replicas, units, batch)``, so every
 product is a batched ``matmul`` without transposes; the gradients are written out (the
 softmax cross-entropy's ``p - y``, ReLU's mask), not taped; the bias gradients are sums over
-the batch; the visiting orders are drawn once per distinct seed, for every epoch at once
+the batch; each epoch's visiting orders are drawn inside the compiled loop, once per seed
 (:func:`~ensemble_lib.recipe.epoch_order` vectorises); the batches of an epoch are gathered
 in one step; the replicas of one seed (under several schedules) see the same batches, so their
 hidden kernels are stacked into one matrix and multiplied once; the whole run, kept copies
@@ -220,7 +220,7 @@ class ReplicaRun:
 
 
 def _training_function(
-    variables, velocities, averages, kept, x, targets, orders, rates, keep_slots, momentum, ema_momenta, batch_size
+    variables, velocities, averages, kept, x, targets, group_seeds, rates, keep_slots, momentum, ema_momenta, batch_size
 ):
     """The whole run of every replica as one compiled call: its SGD-momentum steps, weight EMAs
     and kept copies.
@@ -228,14 +228,15 @@ def _training_function(
     Replicas come in groups of ``G`` that share a batch stream (the same seed under ``G``
     schedules), group-major: replica ``r`` is member ``r % G`` of group ``r // G``.
     ``variables``: the layout of :func:`_to_layout`; ``x``: the points with a column of ones
-    (the hidden layer's bias rides in its kernel); ``orders``: ``(epochs, groups, points)``;
+    (the hidden layer's bias rides in its kernel); ``group_seeds``: each group's seed, whose
+    :func:`~ensemble_lib.recipe.epoch_order` the loop draws epoch by epoch;
     ``rates``: ``(epochs, R, steps)``; ``keep_slots[e]``: the row of ``kept`` that receives the
     weights after epoch ``e`` (the last row, a scratch row, for epochs not kept). One call
     rather than one per epoch: each call of a compiled function costs about a millisecond of
     Python. A module-level factory, so that the tests can trace it and inspect every kernel.
     """
     n_points = int(x.shape[0])
-    epochs, groups = int(orders.shape[0]), int(orders.shape[1])
+    epochs, groups = int(rates.shape[0]), int(group_seeds.shape[0])
     replicas, hidden_units, inputs = (int(d) for d in variables[0].shape)
     classes = int(variables[1].shape[1])
     size_of_group = replicas // groups
@@ -249,7 +250,7 @@ def _training_function(
     @tf.function(jit_compile=False, autograph=False)
     def run():
         def epoch_body(epoch):
-            order = orders[epoch]
+            order = epoch_order(n_points, group_seeds, epoch)  # (groups, points)
             epoch_rates = rates[epoch][:, None, None, :]  # (R, 1, 1, steps)
             points = tf.transpose(tf.gather(x, order), [0, 2, 1])  # (groups, features + 1, points)
             each = tf.repeat(points, size_of_group, axis=0)  # (R, features + 1, points)
@@ -430,8 +431,6 @@ def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool)
     variables = [tf.Variable(w) for w in start]
     velocities = [tf.Variable(tf.zeros_like(w)) for w in start]
     averages = [[tf.Variable(w) for w in start] for _ in ema_momenta]
-    orders = epoch_order(n_points, distinct[:, None], np.arange(epochs)[None, :])  # (seeds, epochs, points)
-    orders = tf.gather(tf.transpose(tf.cast(orders, tf.int32), [1, 0, 2]), seed_of, axis=1)  # (epochs, groups, points)
     # Kept weights go to rows of one variable per layout array; the last row takes the rest.
     keep_slots = np.full(epochs, len(keep), dtype=np.int32)
     keep_slots[keep] = np.arange(len(keep))
@@ -443,7 +442,7 @@ def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool)
         kept,
         tf.constant(np.hstack([x, np.ones((n_points, 1), np.float32)])),
         tf.constant(targets),
-        orders,
+        tf.constant(group_seeds, tf.int64),
         tf.constant(np.transpose(rates, (1, 0, 2)), tf.float32),  # (epochs, replicas, steps)
         tf.constant(keep_slots),
         recipe.momentum,

@@ -28,25 +28,6 @@ def largest_difference(a, b):
     return max(float(np.max(np.abs(np.asarray(p) - np.asarray(q)))) for p, q in zip(a, b))
 
 
-@pytest.mark.parametrize("hidden_units, seed", [(25, 0), (25, 7), (50, 3)])
-def test_initial_weights_are_build_mlps(hidden_units, seed):
-    recipe = el.RECIPE.replace(hidden_units=hidden_units)
-    expected = el.build_mlp(seed, recipe).get_weights()
-    got = el.initial_weights(seed, recipe)
-    assert [w.shape for w in got] == [w.shape for w in expected]
-    for a, b in zip(got, expected):
-        np.testing.assert_array_equal(a, b)
-
-
-def test_epoch_order_is_the_training_pipelines_order(data):
-    x, y = data
-    batches = list(el.training_dataset(x, y, seed=5).take(8))  # epochs 0 and 1
-    for epoch in range(2):
-        order = el.epoch_order(len(x), 5, epoch).numpy()
-        got = np.concatenate([b[0].numpy() for b in batches[4 * epoch : 4 * epoch + 4]])
-        np.testing.assert_array_equal(got, x[order])
-
-
 def test_one_epoch_matches_keras_to_float32_rounding(data):
     x, y = data
     run = el.train_replicas(x, y, seeds=[0, 1, 2, 3], recipe=R(1))
@@ -212,17 +193,6 @@ def test_a_changed_recipe_changes_both_paths_alike(data):
     assert run.weights[0].shape == (2, 2, 7)
     net = keras_run(x, y, 5, epochs=30, recipe=recipe, steps_per_execution=1)  # 5 steps per epoch
     assert largest_difference(net.get_weights(), run.replica(0)) < 1e-6
-
-
-def test_seeds_never_share_a_stream():
-    """No two seeds or layers start from related draws: every pair of initial kernels is uncorrelated."""
-    arrays = []
-    for seed in range(100):
-        hidden, _, output, _ = el.initial_weights(seed)
-        arrays += [hidden.ravel()[:50], output.ravel()[:50]]
-    correlations = np.corrcoef(np.stack(arrays))
-    np.fill_diagonal(correlations, 0)
-    assert np.abs(correlations).max() < 0.75  # independent draws of 50: |r| about 0.14 +- 0.1
 
 
 def test_a_run_knows_its_schedule_and_votes(data, problem):
