@@ -317,20 +317,22 @@ def _to_layout(weights: list[np.ndarray]) -> list[np.ndarray]:
     return [np.ascontiguousarray(a, dtype=np.float32) for a in layout]
 
 
-def _from_layout(arrays, n_seeds: int, size_of_group: int) -> list[np.ndarray]:
+def _from_layout(variables, n_seeds: int, size_of_group: int) -> list[np.ndarray]:
     """The inverse of :func:`_to_layout`, back in the caller's order: schedule by schedule, the
     replicas of the first ``n_seeds`` groups (a twin group is dropped). The replica axis is the
-    last-but-two; any axes before it, such as the kept epochs, are kept. One copy per array."""
+    last-but-two; any axes before it, such as the kept epochs, are kept. One transposing copy per
+    variable (for the kept epochs, tens of megabytes); the four arrays are views into it."""
 
-    def caller_order(a):  # (..., groups * G, rows, cols) -> (..., G * n_seeds, rows, cols)
-        a = np.asarray(a)
-        lead, tail = a.shape[:-3], a.shape[-2:]
-        a = a.reshape(*lead, a.shape[-3] // size_of_group, size_of_group, *tail)[..., :n_seeds, :, :, :]
-        return np.moveaxis(a, -3, -4).reshape(*lead, size_of_group * n_seeds, *tail)
+    def caller_order(variable):  # (..., groups * G, rows, cols) -> (..., G * n_seeds, cols, rows)
+        a = variable.numpy()
+        lead, (replicas, rows, cols) = a.shape[:-3], a.shape[-3:]
+        a = a.reshape(*lead, replicas // size_of_group, size_of_group, rows, cols)[..., :n_seeds, :, :, :]
+        k = len(lead)
+        a = np.ascontiguousarray(np.transpose(a, [*range(k), k + 1, k, k + 3, k + 2]))
+        return a.reshape(*lead, size_of_group * n_seeds, cols, rows)
 
-    kernel_1, kernel_2, bias_2 = (caller_order(a) for a in arrays)
-    layout = [np.swapaxes(kernel_1[..., :-1], -1, -2), kernel_1[..., -1], np.swapaxes(kernel_2, -1, -2), bias_2[..., 0]]
-    return [np.ascontiguousarray(a) for a in layout]
+    kernel_1, kernel_2, bias_2 = (caller_order(v) for v in variables)
+    return [kernel_1[..., :-1, :], kernel_1[..., -1, :], kernel_2, bias_2[..., 0, :]]
 
 
 def train_replicas(x, y, seeds, recipe: Recipe = RECIPE, learning_rate=None, keep=(), ema_momenta=()) -> ReplicaRun:
@@ -449,7 +451,7 @@ def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool)
         ema_momenta,
         recipe.batch_size,
     )()
-    kept = _from_layout([k[: len(keep)] for k in kept], n, size_of_group)
+    kept = [a[: len(keep)] for a in _from_layout(kept, n, size_of_group)]  # the scratch row is last
     everything = ReplicaRun(
         seeds=np.tile(seeds, len(tables)),
         recipe=recipe,
