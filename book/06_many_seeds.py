@@ -327,7 +327,7 @@ plt.show()
 
 # %%
 for n, acc_iv, loss_iv in zip(N_AVERAGED, curve["accuracy"], curve["log-loss"]):
-    if n in (1, 10, 50, 250):
+    if n >= 10:
         print(f"last {n:3d} epochs: accuracy {acc_iv.mean:+.4f}"
               f" [{acc_iv.low:+.4f}, {acc_iv.high:+.4f}],"
               f" log-loss {loss_iv.mean:+.4f} [{loss_iv.low:+.4f}, {loss_iv.high:+.4f}]")
@@ -342,10 +342,11 @@ for alpha in (0.5, 2.0, 10.0, 50.0, 250.0):
           f" log-loss {dl.mean:+.4f} [{dl.low:+.4f}, {dl.high:+.4f}]")
 
 # %% [markdown]
-# The curve answers chapter 03's question: more is better, up to the 250 epochs we kept. The
-# original's 10 epochs give a small gain, with an interval that contains zero, because
-# models a few steps apart are nearly the same model; averages over 50 to 250 epochs gain more
-# accuracy and keep lowering the log-loss. The decay rate acts the same way: a slow decay (large
+# The curve answers chapter 03's question: on the log-loss, more is better all the way to the
+# 250 epochs we kept; on accuracy, the mean gain grows up to about 200 epochs and then levels off
+# (+0.0061 at 200, +0.0058 at 250, well inside each other's intervals). The original's 10 epochs
+# give a small gain, with an interval that contains zero, because models a few steps apart are
+# nearly the same model. The decay rate acts the same way: a slow decay (large
 # $\alpha$) behaves like a long equal average, a fast one ($\alpha = 0.5$, the last epoch counts
 # almost alone) like the final model. The original's $\alpha = 2$ is on the short side.
 #
