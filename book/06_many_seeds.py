@@ -80,7 +80,7 @@ largest = max(
     float(np.max(np.abs(k - e)))
     for k, e in zip(net.get_weights(), five.replica(0))
 )
-print(f"seed 0, largest weight difference after 500 epochs: {largest:.0e}")
+print(f"seed 0, largest weight difference after {el.RECIPE.epochs} epochs: {largest:.0e}")
 print(f"Keras: test accuracy {el.accuracy(net, x_test, y_test):.3f}")
 accuracy_five, _ = el.replica_scores(five.probabilities(x_test), y_test)
 print("engine, seeds 0-4:", " ".join(f"{a:.3f}" for a in accuracy_five))
@@ -113,18 +113,19 @@ print("engine, seeds 0-4:", " ".join(f"{a:.3f}" for a in accuracy_five))
 
 # %%
 SEEDS = range(50)
+EPOCHS = el.RECIPE.epochs  # 500
 EMA_MOMENTA = (float(np.exp(-1 / 8)), 0.99, 0.999)
-LAST_10 = list(range(499, 489, -1))  # the constant run's last epochs, most recent first
-LAST_250 = list(range(499, 249, -1))
+LAST_10 = list(range(EPOCHS - 1, EPOCHS - 11, -1))  # the last epochs, most recent first
+LAST_250 = list(range(EPOCHS - 1, EPOCHS - 251, -1))
 
 
 def cosine(cycles=10, lr_max=0.01, per="epoch"):
     """Chapter 04's schedule callback; the replicas follow the rates it would set."""
-    return el.CosineAnnealing(500, cycles, lr_max, per=per)
+    return el.CosineAnnealing(EPOCHS, cycles, lr_max, per=per)
 
 
 SCHEDULES = {
-    "constant": 0.01,
+    "constant": el.RECIPE.learning_rate,  # 0.01
     "cosine": cosine(),
     "5 cycles": cosine(cycles=5),
     "20 cycles": cosine(cycles=20),

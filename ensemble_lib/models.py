@@ -34,20 +34,12 @@ def initial_weights(seed: int = 0, recipe: Recipe = RECIPE, n_features: int = N_
     """The weights ``build_mlp(seed, recipe)`` starts from, without building a model (chapter 06).
 
     Args:
-        seed: the run's seed, in ``[0, 2**31 - 1)``.
-        recipe: the :class:`~ensemble_lib.recipe.Recipe` whose ``hidden_units`` set the width.
-        n_features: inputs per point.
-        n_classes: outputs (classes).
+        seed, recipe, n_features, n_classes: as for :func:`build_mlp`, which refuses the same
+            bad values (``TypeError``/``ValueError``).
 
     Returns:
         ``[hidden kernel, hidden bias, output kernel, output bias]`` as float32 arrays, in
         ``model.get_weights()`` order: the same Glorot-uniform draws, zero biases.
-
-    Raises:
-        TypeError: if ``seed``, ``n_features`` or ``n_classes`` is not an int, or ``recipe`` is
-            not a :class:`~ensemble_lib.recipe.Recipe`.
-        ValueError: if ``seed`` lies outside ``[0, 2**31 - 1)``, or ``n_features`` or
-            ``n_classes`` is below 1.
     """
     seed, recipe, n_features, n_classes = _check_architecture(seed, recipe, n_features, n_classes)
     hidden, output = _kernel_initializers(seed)

@@ -255,7 +255,6 @@ def _training_function(
             points = tf.transpose(tf.gather(x, order), [0, 2, 1])  # (groups, features + 1, points)
             each = tf.repeat(points, size_of_group, axis=0)  # (R, features + 1, points)
             labels = tf.transpose(tf.gather(targets, order), [0, 2, 1])[:, None]  # (groups, 1, classes, points)
-            label_sums = tf.reduce_sum(labels, axis=2, keepdims=True)  # 1 for one-hot rows
             for step, start in enumerate(range(0, n_points, batch_size)):
                 xb = points[:, :, start : start + batch_size]
                 yb = labels[..., start : start + batch_size]
@@ -268,9 +267,9 @@ def _training_function(
                 hidden = tf.nn.relu(z_1)
                 logits = tf.matmul(kernel_2, hidden) + bias_2
                 p = exact_softmax(logits, axis=1)  # classes are axis 1 in this layout
-                # Backward: d(mean cross-entropy)/d(logits) = (p * sum(y) - y) / batch size.
+                # Backward: d(mean cross-entropy)/d(logits) = (p - y) / batch size (one-hot y).
                 p = tf.reshape(p, [groups, size_of_group, classes, size])
-                d_logits = (p * label_sums[..., start : start + batch_size] - yb) / float(size)
+                d_logits = (p - yb) / float(size)
                 d_logits = tf.reshape(d_logits, [replicas, classes, size])
                 d_z_1 = tf.raw_ops.ReluGrad(gradients=tf.matmul(kernel_2, d_logits, transpose_a=True), features=z_1)
                 gradients = (
@@ -398,6 +397,7 @@ def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool)
     """:func:`train_schedules`; ``name_errors``: prefix a schedule's errors with its name."""
     x, y = _check_xy(x, y, "train_replicas")
     n_points, n_features = x.shape
+    # Integer labels or exact one-hot rows (check_labels refuses anything else), as one-hot rows.
     labels = check_labels(y, "train_replicas: y", n_points=n_points)
     targets = np.asarray(one_hot(labels) if y.ndim == 1 else y, dtype=np.float32)
     seeds = _check_seeds(seeds)
