@@ -24,34 +24,37 @@ import ensemble_lib as el  # first: fixes TensorFlow's numeric path
 import tensorflow as tf
 
 ROOT = Path(__file__).resolve().parent.parent
-EPOCHS = 500
+RECIPE = el.RECIPE  # the tests shorten it, to check that this file still runs
 
 
 def compiled_mlp(seed: int, steps_per_execution: int = 1):
     # The running accuracy metric, as both the original and chapter 02 compile it.
-    model = el.build_mlp(hidden_units=25, seed=seed)
-    return el.compile_sgd(model, steps_per_execution=steps_per_execution, metrics=["accuracy"])
+    model = el.build_mlp(seed, RECIPE)
+    return el.compile_sgd(model, RECIPE, steps_per_execution=steps_per_execution, metrics=["accuracy"])
 
 
 def original_idiom(problem, seed: int) -> tuple[float, float]:
     y_train, y_test = el.one_hot(problem.y_train), el.one_hot(problem.y_test)
     model = compiled_mlp(seed)
     start = time.perf_counter()
-    history = model.fit(problem.x_train, y_train, validation_data=(problem.x_test, y_test), epochs=EPOCHS, verbose=0)
+    history = model.fit(
+        problem.x_train, y_train, validation_data=(problem.x_test, y_test), epochs=RECIPE.epochs, verbose=0
+    )
     elapsed = time.perf_counter() - start
-    assert len(history.history["val_accuracy"]) == EPOCHS
+    assert len(history.history["val_accuracy"]) == RECIPE.epochs
     return elapsed, el.accuracy(model, problem.x_test, problem.y_test)
 
 
 def book_idiom(problem, seed: int) -> tuple[float, float]:
     y_train = el.one_hot(problem.y_train)
     model = compiled_mlp(seed, steps_per_execution=4)
+    steps = RECIPE.steps_per_epoch(len(problem.x_train))
     start = time.perf_counter()
-    data = el.training_dataset(problem.x_train, y_train, batch_size=32, seed=seed)
+    data = el.training_dataset(problem.x_train, y_train, seed, RECIPE)
     curves = el.AccuracyCurves(train=(problem.x_train, y_train), test=(problem.x_test, problem.y_test))
-    history = model.fit(data, epochs=EPOCHS, steps_per_epoch=4, shuffle=False, verbose=0, callbacks=[curves])
+    history = model.fit(data, epochs=RECIPE.epochs, steps_per_epoch=steps, shuffle=False, verbose=0, callbacks=[curves])
     elapsed = time.perf_counter() - start
-    assert len(history.history["test_accuracy"]) == EPOCHS
+    assert len(history.history["test_accuracy"]) == RECIPE.epochs
     return elapsed, el.accuracy(model, problem.x_test, problem.y_test)
 
 
@@ -67,11 +70,12 @@ def softmax_side_by_side(problem, seed: int) -> None:
     for name, adapt in (("Keras 'softmax' (CPU-dependent)", with_builtin_softmax), ("el.exact_softmax", lambda m: m)):
         times = []
         for _ in range(3):
-            model = adapt(el.compile_sgd(el.build_mlp(seed=seed), steps_per_execution=4))
-            data = el.training_dataset(problem.x_train, el.one_hot(problem.y_train), seed=seed)
+            model = adapt(el.compile_sgd(el.build_mlp(seed, RECIPE), RECIPE))
+            data = el.training_dataset(problem.x_train, el.one_hot(problem.y_train), seed, RECIPE)
+            steps = RECIPE.steps_per_epoch(len(problem.x_train))
             curves = el.AccuracyCurves(train=(problem.x_train, problem.y_train), test=(problem.x_test, problem.y_test))
             start = time.perf_counter()
-            model.fit(data, epochs=EPOCHS, steps_per_epoch=4, shuffle=False, verbose=0, callbacks=[curves])
+            model.fit(data, epochs=RECIPE.epochs, steps_per_epoch=steps, shuffle=False, verbose=0, callbacks=[curves])
             times.append(time.perf_counter() - start)
         forward = tf.function(lambda x, model=model: model(x, training=False))
         x = tf.constant(problem.x_test)
@@ -101,7 +105,7 @@ def chapter_seconds(path: Path) -> float:
 def main() -> int:
     el.reproducible(0)
     problem = el.load_blobs()
-    print(f"training: {EPOCHS} epochs of the baseline MLP with per-epoch train and test accuracy", flush=True)
+    print(f"training: {RECIPE.epochs} epochs of the baseline MLP with per-epoch train and test accuracy", flush=True)
     original, acc_original = original_idiom(problem, seed=0)
     print(
         f"  original idiom (NumPy arrays + validation_data): {original:6.1f} s  (test accuracy {acc_original:.3f})",

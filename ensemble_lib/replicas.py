@@ -10,24 +10,27 @@ Why by hand, and not Keras? Keras can hold R copies in one model: ``EinsumDense`
 replica axis (kernels ``(R, features, hidden)``), fed one ``(batch, R, features)`` stream in which
 every replica gets its own seed's batches, trained by one ``fit`` on the sum of the replicas'
 losses. ``make bench`` times it beside this module in the same process: 400 replicas of the
-recipe took 17.3 ms per model against this module's 6.6 ms for chapter 06's whole study of 400
-runs (kept epochs and EMAs included, which the Keras model did not even track), 2.6 times as
-long; Keras's ``einsum`` transposes its operands at every product and tapes the gradients.
+recipe took 21-22 ms per model against this module's 6.3-7.1 ms for chapter 06's whole study of
+400 runs (kept epochs and EMAs included, which the Keras model did not even track), 3 to 3.5
+times as long; Keras's ``einsum`` transposes its operands at every product and tapes the gradients.
 Beyond 1.5 times, the study's speed decides: the recipe's mathematics is written out once more
 here, in 30 lines, and the tests hold it to Keras's: a replica follows its Keras run to within
 float32 rounding (batched and single products round differently), for the book's recipe and
 for another width, momentum and batch size.
 
 How it is fast. Activations are stored transposed, ``(replicas, units, batch)``, so every
-product is a batched ``matmul`` without transposes; the gradients are written out (the
+product is a batched ``matmul`` in its cheapest orientation; the gradients are written out (the
 softmax cross-entropy's ``p - y``, ReLU's mask), not taped; the bias gradients are sums over
 the batch; each epoch's visiting orders are drawn inside the compiled loop, once per seed
 (:func:`~ensemble_lib.recipe.epoch_order` vectorises); the batches of an epoch are gathered
 in one step; the replicas of one seed (under several schedules) see the same batches, so their
-hidden kernels are stacked into one matrix and multiplied once; the whole run, kept copies
-included, is one compiled call (a ``while_loop`` over epochs), not one call per epoch. Whatever
-the processor, these are the same kernels in the same order: the results are bit-identical
-natively and on an emulated CPU (``tests/test_emulated_cpu.py``).
+hidden kernels are stacked into one matrix and multiplied once; weight EMAs are kept only for
+the replicas whose schedules ask for them; the whole run, kept copies included, is one compiled
+call (a ``while_loop`` over epochs), not one call per epoch, and the kept copies are written in
+the caller's order, so nothing is reordered afterwards. At 400 replicas a step costs about a
+millisecond, three quarters of it in Eigen's small batched products. Whatever the processor,
+these are the same kernels in the same order: the results are bit-identical natively and on an
+emulated CPU (``tests/test_emulated_cpu.py``).
 
 For chapter 07's networks (convolutions, BatchNorm) the same shape applies: stacked weights,
 a forward pass of batched ops and its hand-written gradient per layer type.
@@ -35,7 +38,6 @@ a forward pass of batched ops and its hand-written gradient per layer type.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -220,7 +222,7 @@ class ReplicaRun:
 
 
 def _training_function(
-    variables, velocities, averages, kept, x, targets, group_seeds, rates, keep_slots, momentum, ema_momenta, batch_size
+    variables, velocities, averages, kept, x, targets, group_seeds, rates, keep_slots, momentum, emas, batch_size
 ):
     """The whole run of every replica as one compiled call: its SGD-momentum steps, weight EMAs
     and kept copies.
@@ -231,9 +233,12 @@ def _training_function(
     (the hidden layer's bias rides in its kernel); ``group_seeds``: each group's seed, whose
     :func:`~ensemble_lib.recipe.epoch_order` the loop draws epoch by epoch;
     ``rates``: ``(epochs, R, steps)``; ``keep_slots[e]``: the row of ``kept`` that receives the
-    weights after epoch ``e`` (the last row, a scratch row, for epochs not kept). One call
-    rather than one per epoch: each call of a compiled function costs about a millisecond of
-    Python. A module-level factory, so that the tests can trace it and inspect every kernel.
+    weights after epoch ``e`` (the last row, a scratch row, for epochs not kept), stored in the
+    order of :func:`_schedule_major` so that nothing needs reordering afterwards. ``emas``: a list
+    of ``(rows, momenta)``: weight EMAs with these momenta for the replicas ``rows`` (``None``:
+    all), whose ``averages`` hold one list of variables per momentum, in order. One call rather
+    than one per epoch: each call of a compiled function costs about a millisecond of Python. A
+    module-level factory, so that the tests can trace it and inspect every kernel.
     """
     n_points = int(x.shape[0])
     epochs, groups = int(rates.shape[0]), int(group_seeds.shape[0])
@@ -242,10 +247,11 @@ def _training_function(
     size_of_group = replicas // groups
     # Python floats become float32 constants, as Keras's ``ops.multiply(m, momentum)`` does.
     momentum = tf.constant(momentum, tf.float32)
-    ema_momenta = [tf.constant(m, tf.float32) for m in ema_momenta]
+    emas = [(rows, [tf.constant(m, tf.float32) for m in momenta]) for rows, momenta in emas]
     one = tf.constant(1.0, tf.float32)
     kernel_1, kernel_2, bias_2 = variables
-    scratch = [tf.Variable(tf.zeros_like(v)) for v in variables] if ema_momenta else []
+    # The EMA's fused kernel also writes a variable nothing reads: one scratch set per row set.
+    scratch = [[tf.Variable(tf.zeros_like(a)) for a in shadows[0]] for shadows in averages]
 
     @tf.function(jit_compile=False, autograph=False)
     def run():
@@ -272,8 +278,11 @@ def _training_function(
                 d_logits = (p - yb) / float(size)
                 d_logits = tf.reshape(d_logits, [replicas, classes, size])
                 d_z_1 = tf.raw_ops.ReluGrad(gradients=tf.matmul(kernel_2, d_logits, transpose_a=True), features=z_1)
+                # The hidden kernel's gradient is taken transposed, (features + 1, hidden): that
+                # orientation of the product costs a quarter less than (hidden, features + 1).
+                d_kernel_1 = tf.matmul(each[:, :, start : start + batch_size], d_z_1, transpose_b=True)
                 gradients = (
-                    tf.matmul(d_z_1, each[:, :, start : start + batch_size], transpose_b=True),
+                    tf.transpose(d_kernel_1, [0, 2, 1]),
                     tf.matmul(d_logits, hidden, transpose_b=True),
                     tf.reduce_sum(d_logits, axis=2, keepdims=True),
                 )
@@ -286,16 +295,19 @@ def _training_function(
                 # Keras's weight EMA, a = m * a + (1 - m) * w (m = 0 at the first step: a copy). The
                 # same fused kernel computes it as a = m * a - (m - 1) * w; it also adds a to a
                 # scratch variable, which nothing reads.
+                # Only the replicas that asked for an EMA pay for one.
                 not_first = tf.cast(tf.logical_or(step > 0, epoch > 0), tf.float32)
-                for m, shadow in zip(ema_momenta, averages):
-                    share = not_first * m
-                    for average, variable, sink in zip(shadow, variables, scratch):
-                        tf.raw_ops.ResourceApplyKerasMomentum(
-                            var=sink.handle, accum=average.handle, lr=share - 1, grad=variable, momentum=share
-                        )
+                for (rows, momenta), shadows, sinks in zip(emas, averages, scratch):
+                    tracked = [v.read_value() if rows is None else tf.gather(v, rows) for v in variables]
+                    for m, shadow in zip(momenta, shadows):
+                        share = not_first * m
+                        for average, weight, sink in zip(shadow, tracked, sinks):
+                            tf.raw_ops.ResourceApplyKerasMomentum(
+                                var=sink.handle, accum=average.handle, lr=share - 1, grad=weight, momentum=share
+                            )
             slot = keep_slots[epoch]
             for copies, variable in zip(kept, variables):
-                copies.scatter_nd_update([[slot]], variable.read_value()[None])
+                copies.scatter_nd_update([[slot]], _schedule_major(variable.read_value(), groups)[None])
             return (epoch + 1,)
 
         tf.while_loop(lambda epoch: epoch < epochs, epoch_body, (tf.constant(0),), parallel_iterations=1)
@@ -316,21 +328,27 @@ def _to_layout(weights: list[np.ndarray]) -> list[np.ndarray]:
     return [np.ascontiguousarray(a, dtype=np.float32) for a in layout]
 
 
-def _from_layout(variables, n_seeds: int, size_of_group: int) -> list[np.ndarray]:
-    """The inverse of :func:`_to_layout`, back in the caller's order: schedule by schedule, the
-    replicas of the first ``n_seeds`` groups (a twin group is dropped). The replica axis is the
-    last-but-two; any axes before it, such as the kept epochs, are kept. One transposing copy per
-    variable (for the kept epochs, tens of megabytes); the four arrays are views into it."""
+def _schedule_major(variable, groups: int):
+    """A layout array ``(groups * G, rows, cols)``, replica ``i * G + g`` -> the caller's order
+    ``(G * groups, cols, rows)``, replica ``g * groups + i`` (schedule by schedule), in TensorFlow."""
+    replicas, rows, cols = (int(d) for d in variable.shape)
+    grouped = tf.reshape(variable, [groups, replicas // groups, rows, cols])
+    return tf.reshape(tf.transpose(grouped, [1, 0, 3, 2]), [replicas, cols, rows])
 
-    def caller_order(variable):  # (..., groups * G, rows, cols) -> (..., G * n_seeds, cols, rows)
-        a = variable.numpy()
-        lead, (replicas, rows, cols) = a.shape[:-3], a.shape[-3:]
-        a = a.reshape(*lead, replicas // size_of_group, size_of_group, rows, cols)[..., :n_seeds, :, :, :]
-        k = len(lead)
-        a = np.ascontiguousarray(np.transpose(a, [*range(k), k + 1, k, k + 3, k + 2]))
-        return a.reshape(*lead, size_of_group * n_seeds, cols, rows)
 
-    kernel_1, kernel_2, bias_2 = (caller_order(v) for v in variables)
+def _from_layout(arrays, n_seeds: int, groups: int) -> list[np.ndarray]:
+    """The three layout arrays in the caller's order (:func:`_schedule_major`; any leading axes,
+    such as the kept epochs, stay) -> the four ``get_weights()`` arrays, ``n_seeds`` replicas per
+    schedule: a twin group is dropped. Views into ``arrays``, except when a twin is dropped."""
+
+    def seeds_only(a):
+        *lead, replicas, cols, rows = a.shape
+        if groups == n_seeds:
+            return a
+        a = a.reshape(*lead, replicas // groups, groups, cols, rows)[..., :n_seeds, :, :]
+        return a.reshape(*lead, replicas // groups * n_seeds, cols, rows)
+
+    kernel_1, kernel_2, bias_2 = (seeds_only(a) for a in arrays)
     return [kernel_1[..., :-1, :], kernel_1[..., -1, :], kernel_2, bias_2[..., 0, :]]
 
 
@@ -352,7 +370,8 @@ def train_replicas(x, y, seeds, recipe: Recipe = RECIPE, learning_rate=None, kee
             (``None``: the recipe's rate).
         keep: the epochs after which to keep every replica's weights (chapters 03 and 05), in
             ``[0, epochs - 1]``.
-        ema_momenta: momenta of Keras-style weight EMAs to track (chapter 03), each in ``(0, 1)``.
+        ema_momenta: momenta of Keras-style weight EMAs to track (chapter 03), each in ``(0, 1)``,
+            none repeated.
 
     Returns:
         A :class:`ReplicaRun`.
@@ -380,15 +399,16 @@ def train_schedules(x, y, seeds, schedules, recipe: Recipe = RECIPE, keep=(), em
             (``None``: the recipe's rate).
         recipe: as for :func:`train_replicas`.
         keep: as for :func:`train_replicas`.
-        ema_momenta: as for :func:`train_replicas`.
+        ema_momenta: as for :func:`train_replicas` (for every schedule), or a dict of schedule
+            name -> momenta for the schedules that want EMAs: only their replicas pay for them.
 
     Returns:
         A dict with one :class:`ReplicaRun` per name, in the order given.
 
     Raises:
         TypeError: for arguments of the wrong type, and if ``schedules`` is not a dict.
-        ValueError: for arguments of the wrong shape or range, and if ``schedules`` is empty; an
-            error in a schedule names it.
+        ValueError: for arguments of the wrong shape or range, if ``schedules`` is empty or
+            ``ema_momenta`` names a schedule it does not hold; an error in a schedule names it.
     """
     return _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors=True)
 
@@ -418,13 +438,14 @@ def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool)
     keep = sorted({check_int(e, "keep[...]") for e in keep})
     if keep and not 0 <= keep[0] <= keep[-1] < epochs:
         raise ValueError(f"keep must list epochs in [0, {epochs - 1}], got {keep[0]}..{keep[-1]}")
-    ema_momenta = [check_real(m, "ema_momenta[...]", 0, 1, open_interval=True) for m in ema_momenta]
+    ema_momenta = _check_ema_momenta(ema_momenta, list(schedules), per_schedule=name_errors)
 
     # One group per entry of seeds, holding its replicas under every schedule: replica i * G + g
     # is seeds[i] under schedule g. A lone group would take TensorFlow's single-matrix path, which
     # rounds differently from the batched one: a twin keeps it batched.
     n, size_of_group = len(seeds), len(tables)
     group_seeds = np.repeat(seeds, 2) if n == 1 else seeds
+    groups = len(group_seeds)
     distinct, seed_of = np.unique(group_seeds, return_inverse=True)
     rates = np.tile(np.stack(tables), (len(group_seeds), 1, 1))  # (replicas, epochs, steps)
     starts = [initial_weights(int(s), recipe, n_features, targets.shape[1]) for s in distinct]
@@ -432,11 +453,23 @@ def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool)
     start = _to_layout([np.stack([starts[i][j] for i in replica_seed]) for j in range(4)])
     variables = [tf.Variable(w) for w in start]
     velocities = [tf.Variable(tf.zeros_like(w)) for w in start]
-    averages = [[tf.Variable(w) for w in start] for _ in ema_momenta]
-    # Kept weights go to rows of one variable per layout array; the last row takes the rest.
+    # EMAs: the schedules that asked for the same momenta share one set of averages, over their
+    # replicas only (rows in group-major order, as in the layout; None: every replica).
+    emas, tracked_by = [], {}
+    for momenta in dict.fromkeys(m for m in ema_momenta.values() if m):
+        tracked = [g for g, name in enumerate(schedules) if ema_momenta[name] == momenta]
+        rows = None if len(tracked) == size_of_group else np.add.outer(np.arange(groups) * size_of_group, tracked)
+        emas.append((None if rows is None else tf.constant(rows.ravel(), tf.int32), momenta))
+        tracked_by[momenta] = tracked
+    averages = [
+        [[tf.Variable(w if rows is None else tf.gather(w, rows)) for w in start] for _ in momenta]
+        for rows, momenta in emas
+    ]
+    # Kept weights go to rows of one variable per layout array, already in the caller's order;
+    # the last row takes the epochs not kept.
     keep_slots = np.full(epochs, len(keep), dtype=np.int32)
     keep_slots[keep] = np.arange(len(keep))
-    kept = [tf.Variable(tf.zeros((len(keep) + 1, *w.shape))) for w in start]
+    kept = [tf.Variable(tf.zeros((len(keep) + 1, w.shape[0], w.shape[2], w.shape[1]))) for w in start]
     _training_function(
         variables,
         velocities,
@@ -448,22 +481,60 @@ def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool)
         tf.constant(np.transpose(rates, (1, 0, 2)), tf.float32),  # (epochs, replicas, steps)
         tf.constant(keep_slots),
         recipe.momentum,
-        ema_momenta,
+        emas,
         recipe.batch_size,
     )()
-    kept = [a[: len(keep)] for a in _from_layout(kept, n, size_of_group)]  # the scratch row is last
-    everything = ReplicaRun(
-        seeds=np.tile(seeds, len(tables)),
-        recipe=recipe,
-        schedule=None,
-        weights=_from_layout(variables, n, size_of_group),
-        kept={e: [a[i] for a in kept] for i, e in enumerate(keep)},
-        ema={m: _from_layout(shadow, n, size_of_group) for m, shadow in zip(ema_momenta, averages)},
-    )
-    return {
-        name: dataclasses.replace(everything.subset(slice(i * n, (i + 1) * n)), schedule=schedule)
-        for i, (name, schedule) in enumerate(schedules.items())
-    }
+
+    def caller_order(layout):
+        return _from_layout([_schedule_major(v.read_value(), groups).numpy() for v in layout], n, groups)
+
+    weights = caller_order(variables)
+    kept = _from_layout([v.numpy()[: len(keep)] for v in kept], n, groups)  # the scratch row is last
+    ema = {}  # (schedule, momentum) -> weights
+    for (_, momenta), shadows in zip(emas, averages):
+        for m, shadow in zip(momenta, shadows):
+            for position, g in enumerate(tracked_by[momenta]):
+                ema[g, m] = [a[position * n : (position + 1) * n] for a in caller_order(shadow)]
+    runs = {}
+    for g, (name, schedule) in enumerate(schedules.items()):
+        mine = slice(g * n, (g + 1) * n)
+        runs[name] = ReplicaRun(
+            seeds=seeds,
+            recipe=recipe,
+            schedule=schedule,
+            weights=[a[mine] for a in weights],
+            kept={e: [a[i, mine] for a in kept] for i, e in enumerate(keep)},
+            ema={m: ema[g, m] for m in ema_momenta[name]},
+        )
+    return runs
+
+
+def _check_ema_momenta(ema_momenta, names: list, per_schedule: bool) -> dict:
+    """``ema_momenta`` as a dict of schedule name -> tuple of momenta (checked, each in (0, 1)).
+
+    A sequence applies to every schedule; a dict (``per_schedule``, i.e. :func:`train_schedules`)
+    names the schedules that want EMAs.
+    """
+    if isinstance(ema_momenta, dict):
+        if not per_schedule:
+            raise TypeError("ema_momenta must be a sequence of momenta (a dict is for train_schedules)")
+        unknown = [k for k in ema_momenta if k not in names]
+        if unknown:
+            raise ValueError(f"ema_momenta names schedules that are not in schedules: {unknown}")
+        wanted = {name: ema_momenta.get(name, ()) for name in names}
+    elif isinstance(ema_momenta, (str, bytes)) or not hasattr(ema_momenta, "__iter__"):
+        raise TypeError("ema_momenta must be a sequence of momenta, or a dict of schedule name -> momenta")
+    else:
+        wanted = dict.fromkeys(names, ema_momenta)
+    checked = {}
+    for name, momenta in wanted.items():
+        if isinstance(momenta, (str, bytes)) or not hasattr(momenta, "__iter__"):
+            raise TypeError(f"ema_momenta[{name!r}] must be a sequence of momenta")
+        values = tuple(check_real(m, "ema_momenta[...]", 0, 1, open_interval=True) for m in momenta)
+        if len(set(values)) != len(values):
+            raise ValueError(f"ema_momenta must not repeat a momentum, got {values}")
+        checked[name] = values
+    return checked
 
 
 def _check_stacked(weights) -> list[tf.Tensor]:

@@ -3,9 +3,10 @@
 Usage: python tests/portable_numbers.py OUT.npz
 
 Five epochs of chapter 02's recipe in Keras (weights, per-epoch loss, learning-curve accuracy,
-test probabilities and log-loss), five epochs of three replicas in chapter 06's engine (weights,
-weight EMA, probabilities, accuracy and log-loss), the Bayes posterior and a t interval (NumPy
-and SciPy). The test runs this natively and on an emulated CPU and compares the files bit for
+test probabilities and log-loss), five epochs of three replicas under two schedules in chapter
+06's engine (weights, kept weights, weight EMA, probabilities, accuracy and log-loss), the Bayes
+posterior and a t interval (NumPy and SciPy). The test runs this natively and on an emulated CPU
+and compares the files bit for
 bit. ``builtin_softmax`` is TensorFlow's own softmax of the same logits: the one entry expected
 to differ, proof that the emulated CPU really rounds differently.
 """
@@ -42,12 +43,25 @@ def main(path: str) -> None:
     out["keras_probabilities"] = np.asarray(model(problem.x_test, training=False))
     out["keras_log_loss"] = np.array(el.log_loss(model, problem.x_test, problem.y_test))
 
-    run = el.train_replicas(
-        problem.x_train, problem.y_train, [0, 1, 2], el.RECIPE.replace(epochs=EPOCHS), ema_momenta=[0.9]
+    # Two schedules, the EMA for one of them only (its replicas are gathered), as in chapter 06.
+    schedules = {"constant": None, "cosine": el.CosineAnnealing(EPOCHS, 1, 0.05)}
+    runs = el.train_schedules(
+        problem.x_train,
+        problem.y_train,
+        [0, 1, 2],
+        schedules,
+        el.RECIPE.replace(epochs=EPOCHS),
+        keep=[2],
+        ema_momenta={"constant": [0.9]},
     )
-    for i, (weight, average) in enumerate(zip(run.weights, run.ema[0.9])):
+    run = runs["constant"]
+    for i, (weight, average, cosine, kept) in enumerate(
+        zip(run.weights, run.ema[0.9], runs["cosine"].weights, runs["cosine"].kept[2])
+    ):
         out[f"engine_weight_{i}"] = weight
         out[f"engine_ema_{i}"] = average
+        out[f"engine_cosine_weight_{i}"] = cosine
+        out[f"engine_cosine_kept_{i}"] = kept
     probabilities = el.replica_probabilities(run.weights, problem.x_test)
     accuracy, log_loss = el.replica_scores(probabilities, problem.y_test)
     out.update(engine_probabilities=probabilities, engine_accuracy=accuracy, engine_log_loss=log_loss)

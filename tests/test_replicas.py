@@ -185,6 +185,34 @@ def test_train_schedules_is_separate_runs_stacked(data):
         el.train_replicas(x, y, [4, 5], recipe=R(12), learning_rate=np.ones(3))
 
 
+def test_emas_are_paid_for_only_by_the_schedules_that_ask(data):
+    x, y = data
+    table = el.cosine_annealing_rates(12, 3, 0.05, steps_per_epoch=4)
+    schedules = {"constant": 0.01, "cosine": table, "slow": 0.005}
+    runs = el.train_schedules(
+        x, y, [4, 5], schedules, recipe=R(12), ema_momenta={"constant": [0.9, 0.5], "slow": [0.9]}
+    )
+    assert runs["cosine"].ema == {} and sorted(runs["constant"].ema) == [0.5, 0.9] and list(runs["slow"].ema) == [0.9]
+    for name, momenta in (("constant", [0.9, 0.5]), ("slow", [0.9])):
+        alone = el.train_replicas(x, y, [4, 5], recipe=R(12), learning_rate=schedules[name], ema_momenta=momenta)
+        for m in momenta:
+            for a, b in zip(runs[name].ema[m], alone.ema[m]):
+                np.testing.assert_array_equal(a, b)
+        # an EMA differs from the weights, and from another momentum's
+        assert largest_difference(runs[name].ema[0.9], runs[name].weights) > 1e-4
+    assert largest_difference(runs["constant"].ema[0.9], runs["constant"].ema[0.5]) > 1e-4
+    with pytest.raises(ValueError, match=r"ema_momenta names schedules that are not in schedules: \['cosin'\]"):
+        el.train_schedules(x, y, [4, 5], schedules, recipe=R(12), ema_momenta={"cosin": [0.9]})
+    with pytest.raises(TypeError, match="a dict is for train_schedules"):
+        el.train_replicas(x, y, [4, 5], recipe=R(2), ema_momenta={"run": [0.9]})
+    with pytest.raises(TypeError, match=r"ema_momenta\['slow'\] must be a sequence of momenta"):
+        el.train_schedules(x, y, [4, 5], schedules, recipe=R(12), ema_momenta={"slow": 0.9})
+    with pytest.raises(ValueError, match="must not repeat a momentum"):
+        el.train_replicas(x, y, [4, 5], recipe=R(2), ema_momenta=[0.9, 0.9])
+    with pytest.raises(TypeError, match="ema_momenta must be a sequence of momenta, or a dict"):
+        el.train_replicas(x, y, [4, 5], recipe=R(2), ema_momenta=0.9)
+
+
 def test_a_changed_recipe_changes_both_paths_alike(data):
     """Another width and momentum: the replica still follows its Keras run."""
     x, y = data
