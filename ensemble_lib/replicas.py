@@ -233,7 +233,7 @@ def _training_function(
     (the hidden layer's bias rides in its kernel); ``group_seeds``: each group's seed, whose
     :func:`~ensemble_lib.recipe.epoch_order` the loop draws epoch by epoch;
     ``rates``: ``(epochs, R, steps)``; ``keep_slots[e]``: the row of ``kept`` that receives the
-    weights after epoch ``e`` (the last row, a scratch row, for epochs not kept), stored in the
+    weights after epoch ``e`` (``len(kept[0])`` for epochs not kept: no copy is made), stored in the
     order of :func:`_schedule_major` so that nothing needs reordering afterwards. ``emas``: a list
     of ``(rows, momenta)``: weight EMAs with these momenta for the replicas ``rows`` (``None``:
     all), whose ``averages`` hold one list of variables per momentum, in order. One call rather
@@ -250,6 +250,7 @@ def _training_function(
     emas = [(rows, [tf.constant(m, tf.float32) for m in momenta]) for rows, momenta in emas]
     one = tf.constant(1.0, tf.float32)
     kernel_1, kernel_2, bias_2 = variables
+    n_kept = int(kept[0].shape[0])
     # The EMA's fused kernel also writes a variable nothing reads: one scratch set per row set.
     scratch = [[tf.Variable(tf.zeros_like(a)) for a in shadows[0]] for shadows in averages]
 
@@ -261,10 +262,13 @@ def _training_function(
             points = tf.transpose(tf.gather(x, order), [0, 2, 1])  # (groups, features + 1, points)
             each = tf.repeat(points, size_of_group, axis=0)  # (R, features + 1, points)
             labels = tf.transpose(tf.gather(targets, order), [0, 2, 1])[:, None]  # (groups, 1, classes, points)
-            for step, start in enumerate(range(0, n_points, batch_size)):
-                xb = points[:, :, start : start + batch_size]
-                yb = labels[..., start : start + batch_size]
-                size = int(xb.shape[2])
+
+            def train_step(step, start, size: int):
+                """One step on the batch of ``size`` points from ``start`` (``step``, ``start``:
+                Python ints or tensors)."""
+                xb = tf.slice(points, tf.stack([0, 0, start]), [-1, -1, size])
+                yb = tf.slice(labels, tf.stack([0, 0, 0, start]), [-1, -1, -1, size])
+
                 # Forward: Dense + ReLU, Dense; the loss is taken from the logits, as Keras does.
                 # A group's hidden kernels are stacked into one matrix, one product per group
                 # (the gradient's product stays one per replica: grouped, it rounds differently).
@@ -280,7 +284,7 @@ def _training_function(
                 d_z_1 = tf.raw_ops.ReluGrad(gradients=tf.matmul(kernel_2, d_logits, transpose_a=True), features=z_1)
                 # The hidden kernel's gradient is taken transposed, (features + 1, hidden): that
                 # orientation of the product costs a quarter less than (hidden, features + 1).
-                d_kernel_1 = tf.matmul(each[:, :, start : start + batch_size], d_z_1, transpose_b=True)
+                d_kernel_1 = tf.matmul(tf.slice(each, tf.stack([0, 0, start]), [-1, -1, size]), d_z_1, transpose_b=True)
                 gradients = (
                     tf.transpose(d_kernel_1, [0, 2, 1]),
                     tf.matmul(d_logits, hidden, transpose_b=True),
@@ -305,9 +309,28 @@ def _training_function(
                             tf.raw_ops.ResourceApplyKerasMomentum(
                                 var=sink.handle, accum=average.handle, lr=share - 1, grad=weight, momentum=share
                             )
+                return step + 1
+
+            # The full batches run in an inner loop, traced once; a last, smaller batch after it.
+            full, rest = divmod(n_points, batch_size)
+            if full:
+                tf.while_loop(
+                    lambda step: step < full,
+                    lambda step: train_step(step, step * batch_size, batch_size),
+                    (tf.constant(0),),
+                    parallel_iterations=1,
+                )
+            if rest:
+                train_step(full, full * batch_size, rest)
             slot = keep_slots[epoch]
-            for copies, variable in zip(kept, variables):
-                copies.scatter_nd_update([[slot]], _schedule_major(variable.read_value(), groups)[None])
+
+            def keep_copy():
+                for copies, variable in zip(kept, variables):
+                    copies.scatter_nd_update([[slot]], _schedule_major(variable.read_value(), groups)[None])
+                return tf.constant(0)
+
+            if n_kept:
+                tf.cond(slot < n_kept, keep_copy, lambda: tf.constant(0))
             return (epoch + 1,)
 
         tf.while_loop(lambda epoch: epoch < epochs, epoch_body, (tf.constant(0),), parallel_iterations=1)
@@ -466,10 +489,10 @@ def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool)
         for rows, momenta in emas
     ]
     # Kept weights go to rows of one variable per layout array, already in the caller's order;
-    # the last row takes the epochs not kept.
+    # epochs not kept point past the last row (and are skipped).
     keep_slots = np.full(epochs, len(keep), dtype=np.int32)
     keep_slots[keep] = np.arange(len(keep))
-    kept = [tf.Variable(tf.zeros((len(keep) + 1, w.shape[0], w.shape[2], w.shape[1]))) for w in start]
+    kept = [tf.Variable(tf.zeros((len(keep), w.shape[0], w.shape[2], w.shape[1]))) for w in start]
     _training_function(
         variables,
         velocities,
@@ -489,7 +512,7 @@ def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool)
         return _from_layout([_schedule_major(v.read_value(), groups).numpy() for v in layout], n, groups)
 
     weights = caller_order(variables)
-    kept = _from_layout([v.numpy()[: len(keep)] for v in kept], n, groups)  # the scratch row is last
+    kept = _from_layout([v.numpy() for v in kept], n, groups)
     ema = {}  # (schedule, momentum) -> weights
     for (_, momenta), shadows in zip(emas, averages):
         for m, shadow in zip(momenta, shadows):

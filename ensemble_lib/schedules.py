@@ -96,14 +96,13 @@ def cosine_annealing_rates(
     steps = check_int(steps_per_epoch, "steps_per_epoch", minimum=1)
     if per not in ("epoch", "batch"):
         raise ValueError(f"per must be 'epoch' or 'batch', got {per!r}")
-    table = np.empty((n_epochs, steps))
-    for e in range(n_epochs):
-        for b in range(steps):
-            if per == "epoch":
-                table[e, b] = cosine_annealing(e, n_epochs, n_cycles, lr_max)
-            else:
-                table[e, b] = cosine_annealing(e * steps + b, n_epochs * steps, n_cycles, lr_max)
-    return table
+    # The scalar function itself, not a vectorised cosine: the table holds exactly the rates the
+    # callback sets (NumPy's cos may differ from math.cos in the last bit).
+    if per == "epoch":
+        rates = [cosine_annealing(e, n_epochs, n_cycles, lr_max) for e in range(n_epochs)]
+        return np.repeat(np.array(rates)[:, None], steps, axis=1)
+    rates = [cosine_annealing(i, n_epochs * steps, n_cycles, lr_max) for i in range(n_epochs * steps)]
+    return np.array(rates).reshape(n_epochs, steps)
 
 
 def cycle_ends(n_epochs: int, n_cycles: int) -> list[int]:
