@@ -310,6 +310,63 @@ print("seeds 1 and 2, identical weights: ", identical(first, other))
 # one run owes to its seed is measured in {ref}`ch-baseline`, and a method only helps if it
 # wins over many seeds.
 #
+# ## Not an error either: a fixed seed that freezes the batch order
+#
+# The obvious way to make the originals' code repeatable is to call
+# `keras.utils.set_random_seed` first and keep their `fit(x, y, shuffle=True)`. With Keras 3 and
+# TensorFlow, that makes every epoch visit the training points **in the same order**. Keras
+# draws each epoch's permutation with `tf.random.shuffle` inside a `tf.data` pipeline that starts
+# over at every epoch; once a global seed is set, that op's seed is fixed, and a pipeline that
+# starts over draws the same permutation again. Nothing fails, but SGD then sees one fixed sequence of mini-batches, epoch after epoch,
+# instead of a new one. The cell below records the order in which `fit` feeds eight points over
+# three epochs (a model that notes its input at every step).
+
+# %%
+class OrderRecorder(keras.Model):
+    """A model that records the first feature of every batch it trains on."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.orders = []
+
+    def train_step(self, data):
+        x, _ = data
+        self.orders.append([int(v) for v in np.asarray(x)[:, 0]])
+        return super().train_step(data)
+
+
+def order_recorder():
+    inputs = keras.Input((1,))
+    net = OrderRecorder(inputs, keras.layers.Dense(1)(inputs))
+    net.compile(optimizer="sgd", loss="mse", run_eagerly=True)  # eager, to read the batches
+    return net
+
+
+points = np.arange(8, dtype="float32")[:, None]  # the points are their own indices
+targets = np.zeros((8, 1), dtype="float32")
+keras.utils.set_random_seed(0)
+trap = order_recorder()
+trap.fit(points, targets, batch_size=8, epochs=3, shuffle=True, verbose=0)
+print(f"keras {keras.__version__}, fit(shuffle=True) after set_random_seed:")
+for epoch, order in enumerate(trap.orders):
+    print(f"  epoch {epoch}: {order}")
+
+# %% [markdown]
+# **Fix.** Draw each epoch's order from the seed *and the epoch*. That is what
+# `el.training_dataset(x, y, seed)` does for every chapter of this book (each epoch's order is
+# a function of `(seed, epoch)`, so a run is repeatable and still reshuffles), and what `fit`
+# then reads without shuffling:
+
+# %%
+eight = el.RECIPE.replace(batch_size=8, epochs=3)
+fixed = order_recorder()
+fixed.fit(el.training_dataset(points, targets, seed=0, recipe=eight), epochs=3,
+          steps_per_epoch=1, shuffle=False, verbose=0)
+print("el.training_dataset(seed=0):")
+for epoch, order in enumerate(fixed.orders):
+    print(f"  epoch {epoch}: {order}")
+
+# %% [markdown]
 # ## Summary
 #
 # | message (last line) | cause | fix |
@@ -324,3 +381,4 @@ print("seeds 1 and 2, identical weights: ", identical(first, other))
 # | `Invalid filepath extension for saving` | a model file needs `.keras` (or legacy `.h5`) | `model.save("name.keras")` |
 # | `KeyError: 'acc'` | metrics are logged under the name given | `history.history["accuracy"]` |
 # | different numbers every run | random seeds, CPU-dependent rounding | `el.reproducible(seed)`, explicit seeds, many seeds |
+# | (no message) the same batch order every epoch | a global seed fixes the shuffle, which starts over each epoch | an order drawn from `(seed, epoch)`: `el.training_dataset` |
