@@ -4,10 +4,13 @@ Introduced in chapter 06 (does it really help?).
 
 Every method is run once per seed, and every seed also gives a baseline run with the same
 initial weights and the same batches. So a method is compared with the baseline *seed by seed*
-(a paired comparison): the seed-to-seed spread, which is large, cancels, and what is left is the
-method's own effect. Intervals use Student's t distribution; the paired test is the paired
-t-test, with the sign test beside it because accuracy differences on 1000 points come in steps
-of 0.001 and are often tied.
+(a paired comparison): the part of the seed-to-seed spread that method and baseline share
+cancels (how much, the correlation between them says), and what is left is the method's own
+effect. Intervals use Student's t distribution; the paired test is the paired t-test, with
+Wilcoxon's signed-rank test beside it (robust to a few extreme seeds) and the median difference
+beside the mean. When many methods are tested, :func:`holm` adjusts the p-values so that the
+chance of any false "it helps" stays below the level; :func:`sd_ratio` compares the spread of a
+method over seeds with the baseline's.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as _stats
 
-from ._checks import check_numeric_array, check_real
+from ._checks import check_int, check_numeric_array, check_real
 
-__all__ = ["Interval", "PairedComparison", "mean_interval", "paired_comparison"]
+__all__ = ["Interval", "PairedComparison", "holm", "mean_interval", "paired_comparison", "sd_ratio"]
 
 
 def _check_values(values, name: str) -> np.ndarray:
@@ -88,16 +91,22 @@ class PairedComparison:
 
     Args:
         difference: the mean difference with its :class:`Interval`.
+        median: the median difference.
         p_value: two-sided paired t-test.
-        sign_p_value: two-sided sign test on the seeds that differ.
-        better: how many seeds the method won (larger is better).
-        tied: how many seeds it tied.
-        worse: how many seeds it lost.
+        wilcoxon_p_value: two-sided Wilcoxon signed-rank test (seeds with no difference are
+            dropped; normal approximation with a correction for ties when there are any).
+        correlation: Pearson's correlation between method and baseline over the seeds: how much
+            of the seed-to-seed spread the pairing removes (``nan`` if either does not vary).
+        better: how many seeds the difference is positive.
+        tied: how many seeds it is zero.
+        worse: how many seeds it is negative.
     """
 
     difference: Interval
+    median: float
     p_value: float
-    sign_p_value: float
+    wilcoxon_p_value: float
+    correlation: float
     better: int
     tied: int
     worse: int
@@ -136,12 +145,102 @@ def paired_comparison(method, baseline, confidence: float = 0.95) -> PairedCompa
         p_value = 1.0 if diff[0] == 0 else 0.0
     else:
         p_value = float(_stats.ttest_rel(method, baseline).pvalue)
-    sign_p = float(_stats.binomtest(better, better + worse).pvalue) if better + worse else 1.0
+    if better + worse == 0:
+        wilcoxon_p = 1.0
+    else:
+        wilcoxon_p = float(_stats.wilcoxon(diff, zero_method="wilcox", alternative="two-sided").pvalue)
+    varies = np.ptp(method) > 0 and np.ptp(baseline) > 0
+    correlation = float(np.corrcoef(method, baseline)[0, 1]) if varies else float("nan")
     return PairedComparison(
         difference=mean_interval(diff, confidence),
+        median=float(np.median(diff)),
         p_value=p_value,
-        sign_p_value=sign_p,
+        wilcoxon_p_value=wilcoxon_p,
+        correlation=correlation,
         better=better,
         tied=len(diff) - better - worse,
         worse=worse,
     )
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjustment of ``p_values`` for testing them all at once (chapter 06).
+
+    Sorted ascending, the ``i``-th smallest (from 0) of ``m`` p-values becomes
+    ``max over j <= i of min(1, (m - j) * p_(j))``. Rejecting every hypothesis whose adjusted
+    p-value is below ``alpha`` keeps the chance of *any* false rejection among the ``m`` at most
+    ``alpha``, whatever their dependence (Holm 1979). Ties in ``p_values`` get equal results.
+
+    Args:
+        p_values: a non-empty 1-D sequence of p-values in ``[0, 1]``.
+
+    Returns:
+        The adjusted p-values, a float64 array in the order given.
+
+    Raises:
+        TypeError: if ``p_values`` does not hold numbers.
+        ValueError: if it is empty, not 1-D, or holds a value outside ``[0, 1]`` or a NaN.
+    """
+    p = check_numeric_array(p_values, "p_values").astype(np.float64)
+    if p.ndim != 1 or len(p) == 0:
+        raise ValueError(f"p_values must be a non-empty 1-D sequence, got shape {p.shape}")
+    if np.any(p < 0) or np.any(p > 1):
+        raise ValueError("p_values must lie in [0, 1]")
+    m = len(p)
+    order = np.argsort(p, kind="stable")
+    stepped = np.minimum(1.0, (m - np.arange(m)) * p[order])
+    adjusted = np.empty(m)
+    adjusted[order] = np.maximum.accumulate(stepped)
+    return adjusted
+
+
+def sd_ratio(method, baseline, confidence: float = 0.95, resamples: int = 9999) -> Interval:
+    """The seed-to-seed standard deviation of ``method`` over that of ``baseline``, with an
+    interval (chapter 06): is a method more stable than the baseline?
+
+    The interval is scipy's BCa bootstrap over seeds, resampling (method, baseline) pairs
+    together, since both come from the same seeds; its random numbers come from a fixed seed, so
+    the result is the same on every run.
+
+    Args:
+        method: the method's values, a 1-D sequence of at least 2 finite numbers.
+        baseline: the baseline's values, as many, for the same seeds, not all equal.
+        confidence: the interval's confidence level, in ``(0, 1)``.
+        resamples: the number of bootstrap resamples, at least 100.
+
+    Returns:
+        An :class:`Interval` whose ``mean`` field holds the ratio (below 1: the method varies
+        less from seed to seed than the baseline).
+
+    Raises:
+        TypeError: if the values are not numbers, or ``confidence`` or ``resamples`` has the
+            wrong type.
+        ValueError: for values as :func:`paired_comparison` refuses them, a baseline that does
+            not vary, ``confidence`` not in ``(0, 1)`` or fewer than 100 resamples.
+    """
+    method = _check_values(method, "method")
+    baseline = _check_values(baseline, "baseline")
+    if method.shape != baseline.shape:
+        raise ValueError(
+            f"method and baseline must hold one value per seed each, got {len(method)} and {len(baseline)}"
+        )
+    if np.ptp(baseline) == 0:
+        raise ValueError("baseline must vary over the seeds (its standard deviation is the denominator)")
+    confidence = _check_confidence(confidence)
+    resamples = check_int(resamples, "resamples", minimum=100)
+
+    def ratio(a, b, axis=-1):
+        return np.std(a, ddof=1, axis=axis) / np.std(b, ddof=1, axis=axis)
+
+    result = _stats.bootstrap(
+        (method, baseline),
+        ratio,
+        paired=True,
+        vectorized=True,
+        confidence_level=confidence,
+        n_resamples=resamples,
+        method="BCa",
+        rng=np.random.default_rng(0),
+    )
+    low, high = result.confidence_interval
+    return Interval(float(ratio(method, baseline)), float(low), float(high), len(method))

@@ -79,6 +79,13 @@ def _sweep(model, points):
         "mean_interval, text": (lambda: el.mean_interval(["1", "2", "3"]), "values"),
         "paired_comparison, bools": (lambda: el.paired_comparison([True, False, True], [1.0, 2.0, 3.0]), "method"),
         "mean_interval, confidence 95": (lambda: el.mean_interval([1.0, 2.0], confidence=95), "confidence"),
+        "holm, p-value above 1": (lambda: el.holm([0.01, 1.5]), "p_values"),
+        "holm, text": (lambda: el.holm(["0.01"]), "p_values"),
+        "sd_ratio, constant baseline": (lambda: el.sd_ratio([1.0, 2.0, 3.0], [1.0, 1.0, 1.0]), "baseline"),
+        "sd_ratio, resamples as float": (
+            lambda: el.sd_ratio([1.0, 2.0, 3.0], [1.0, 3.0, 2.0], resamples=1e3),
+            "resamples",
+        ),
         "triangular, lr_min as text": (lambda: el.triangular(3, 10, "0", 0.1), "lr_min"),
         "expected_accuracy, reach as text": (lambda: bayes.expected_accuracy(reach="8"), "reach"),
         # Averaging: integer weights truncated, non-trainable statistics averaged.

@@ -23,10 +23,50 @@ def test_paired_comparison_counts_and_tests():
     result = el.paired_comparison(method, baseline)
     assert (result.better, result.tied, result.worse) == (4, 1, 1)
     assert result.p_value == pytest.approx(stats.ttest_rel(method, baseline).pvalue)
-    assert result.sign_p_value == pytest.approx(stats.binomtest(4, 5).pvalue)
+    diff = method - baseline
+    assert result.wilcoxon_p_value == pytest.approx(stats.wilcoxon(diff).pvalue)
     assert result.difference.mean == pytest.approx(0.0011666, abs=1e-6)
+    assert result.median == pytest.approx(0.0015)
+    assert result.correlation == pytest.approx(stats.pearsonr(method, baseline).statistic)
     same = el.paired_comparison(baseline, baseline)
-    assert (same.p_value, same.better, same.tied, same.difference.half_width) == (1.0, 0, 6, 0.0)
+    assert (same.p_value, same.wilcoxon_p_value, same.better, same.tied) == (1.0, 1.0, 0, 6)
+    assert same.difference.half_width == 0.0 and same.correlation == pytest.approx(1.0)
+
+
+def test_wilcoxon_is_robust_where_the_t_test_is_not():
+    """One seed rescued by a lot moves the mean and the t-test, not the median or the ranks."""
+    baseline = np.linspace(0.78, 0.82, 20)
+    losses = np.where(np.arange(20) < 12, -0.001, 0.0) + np.where(np.arange(20) == 19, 0.05, 0.0)
+    result = el.paired_comparison(baseline + losses, baseline)
+    assert result.difference.mean > 0 and result.median < 0
+    assert result.wilcoxon_p_value < 0.05 < result.p_value
+
+
+def test_holm_adjusts_step_down():
+    adjusted = el.holm([0.01, 0.04, 0.03, 0.005])
+    np.testing.assert_allclose(adjusted, [0.03, 0.06, 0.06, 0.02])
+    assert list(el.holm([0.5])) == [0.5]
+    np.testing.assert_allclose(el.holm([0.3, 0.3, 0.9]), [0.9, 0.9, 0.9])
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        p = rng.uniform(size=7) ** 3
+        adjusted = el.holm(p)
+        assert np.all(adjusted >= p) and np.all(adjusted <= 1)
+        order = np.argsort(p)
+        assert np.all(np.diff(adjusted[order]) >= 0)  # the order of the p-values is kept
+        assert np.all(adjusted <= np.minimum(1, len(p) * p))  # never above Bonferroni
+
+
+def test_sd_ratio_is_a_paired_bootstrap_and_repeatable():
+    rng = np.random.default_rng(2)
+    baseline = rng.normal(0.8, 0.01, size=50)
+    method = 0.8 + 0.5 * (baseline - 0.8) + rng.normal(0, 0.001, size=50)  # half the spread
+    result = el.sd_ratio(method, baseline)
+    assert result.mean == pytest.approx(np.std(method, ddof=1) / np.std(baseline, ddof=1))
+    assert result.low < result.mean < result.high < 1  # clearly more stable
+    assert el.sd_ratio(method, baseline) == result  # fixed random numbers: the same interval
+    wide = el.sd_ratio(method, baseline, confidence=0.99)
+    assert wide.low < result.low and wide.high > result.high
 
 
 @pytest.mark.parametrize(
