@@ -75,3 +75,56 @@ def test_bayes_rejects_bad_points(problem):
         bayes.expected_accuracy(grid_points=10)
     with pytest.raises(ValueError, match="two features only"):
         el.BayesClassifier([[0.0, 0.0, 0.0]], 1.0).expected_accuracy()
+
+
+def test_expected_scores_of_the_bayes_rule_match_its_expected_accuracy(problem):
+    bayes = el.BayesClassifier.for_problem(problem)
+    grid = bayes.quadrature(grid_points=201, reach=6)
+    assert 0.5 * 201**2 < len(grid.points) < 201**2  # the cells without mass are left out
+    assert grid.points.shape[1] == 2 and grid.weights.shape == (len(grid.points), 3)
+    assert grid.weights.sum() == pytest.approx(1.0, abs=1e-6)
+    accuracy, log_loss = el.expected_scores(bayes.predict_proba, grid, chunk=5000)
+    assert accuracy == pytest.approx(bayes.expected_accuracy(grid_points=201, reach=6), abs=1e-8)
+    # The true posterior minimises the expected log-loss (a proper score): any distortion costs.
+    sharper = el.expected_scores(lambda x: _tempered(bayes.predict_proba(x), 2.0), grid)
+    flatter = el.expected_scores(lambda x: _tempered(bayes.predict_proba(x), 0.5), grid)
+    assert sharper[0] == pytest.approx(accuracy, abs=1e-12)  # same argmax, same accuracy
+    assert log_loss < sharper[1] and log_loss < flatter[1]
+    # A model that always says 1/3: log-loss log 3, and argmax picks class 0 everywhere.
+    uniform = el.expected_scores(lambda x: np.full((len(x), 3), 1 / 3), grid)
+    assert uniform[1] == pytest.approx(np.log(3), abs=1e-6)
+    assert uniform[0] == pytest.approx(problem.class_priors[0], abs=1e-6)
+
+
+def _tempered(p, power):
+    q = p**power
+    return q / q.sum(axis=1, keepdims=True)
+
+
+def test_expected_scores_of_many_models_are_one_per_model(problem):
+    bayes = el.BayesClassifier.for_problem(problem)
+    grid = bayes.quadrature(grid_points=100, reach=5)
+
+    def three_models(x):
+        p = bayes.predict_proba(x)
+        return np.stack([p, _tempered(p, 2.0), np.full_like(p, 1 / 3)])
+
+    accuracy, log_loss = el.expected_scores(three_models, grid, chunk=777)
+    assert accuracy.shape == log_loss.shape == (3,)
+    one = el.expected_scores(lambda x: _tempered(bayes.predict_proba(x), 2.0), grid)
+    assert (accuracy[1], log_loss[1]) == (pytest.approx(one[0], abs=1e-12), pytest.approx(one[1], abs=1e-12))
+
+
+def test_expected_scores_refuse_bad_arguments(problem):
+    bayes = el.BayesClassifier.for_problem(problem)
+    grid = bayes.quadrature(grid_points=100)
+    with pytest.raises(TypeError, match="predict must be a function"):
+        el.expected_scores(np.zeros((3, 3)), grid)
+    with pytest.raises(TypeError, match="quadrature must be a Quadrature"):
+        el.expected_scores(bayes.predict_proba, grid.points)
+    with pytest.raises(ValueError, match=r"must return probabilities of shape \(100, 3\)"):
+        el.expected_scores(lambda x: np.full((len(x), 2), 0.5), grid, chunk=100)
+    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
+        el.expected_scores(lambda x: np.full((len(x), 3), 2.0), grid)
+    with pytest.raises(ValueError, match="chunk must be at least 1"):
+        el.expected_scores(bayes.predict_proba, grid, chunk=0)
