@@ -113,8 +113,11 @@ for a, b in [(0, 1), (0, 2), (1, 2)]:
 #
 # Predicting the most probable class is the **Bayes-optimal classifier**: no rule, however it was
 # learned, has a higher expected accuracy on points drawn from this distribution. With equal
-# spreads and almost equal priors it is nearly a nearest-centre rule, so its boundaries are
-# (almost) straight lines. Its expected accuracy is the integral over the plane of
+# spreads, the $\lVert x \rVert^2$ terms cancel between classes: the log-odds of any two classes
+# are a linear function of $x$, so the posterior is *exactly* a softmax of linear functions
+# (multinomial logistic regression) and the boundaries are exactly straight lines. With almost
+# equal priors they lie almost halfway between the centres, as for a nearest-centre rule.
+# Its expected accuracy is the integral over the plane of
 # $\max_k \pi_k\, p_k(x)$, which `expected_accuracy` computes on a fine grid.
 
 # %%
