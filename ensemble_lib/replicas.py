@@ -493,20 +493,27 @@ def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool)
     keep_slots = np.full(epochs, len(keep), dtype=np.int32)
     keep_slots[keep] = np.arange(len(keep))
     kept = [tf.Variable(tf.zeros((len(keep), w.shape[0], w.shape[2], w.shape[1]))) for w in start]
-    _training_function(
-        variables,
-        velocities,
-        averages,
-        kept,
-        tf.constant(np.hstack([x, np.ones((n_points, 1), np.float32)])),
-        tf.constant(targets),
-        tf.constant(group_seeds, tf.int64),
-        tf.constant(np.transpose(rates, (1, 0, 2)), tf.float32),  # (epochs, replicas, steps)
-        tf.constant(keep_slots),
-        recipe.momentum,
-        emas,
-        recipe.batch_size,
-    )()
+    # Each call builds and traces its own function (its variables and shapes are its own), so
+    # TensorFlow's warning about functions retraced in a loop does not apply: it is silenced.
+    logger, level = tf.get_logger(), tf.get_logger().level
+    logger.setLevel("ERROR")
+    try:
+        _training_function(
+            variables,
+            velocities,
+            averages,
+            kept,
+            tf.constant(np.hstack([x, np.ones((n_points, 1), np.float32)])),
+            tf.constant(targets),
+            tf.constant(group_seeds, tf.int64),
+            tf.constant(np.transpose(rates, (1, 0, 2)), tf.float32),  # (epochs, replicas, steps)
+            tf.constant(keep_slots),
+            recipe.momentum,
+            emas,
+            recipe.batch_size,
+        )()
+    finally:
+        logger.setLevel(level)
 
     def caller_order(layout):
         return _from_layout([_schedule_major(v.read_value(), groups).numpy() for v in layout], n, groups)

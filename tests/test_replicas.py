@@ -236,3 +236,16 @@ def test_a_run_knows_its_schedule_and_votes(data, problem):
     )
     with pytest.raises(ValueError, match="cyclic schedule"):
         _ = el.train_replicas(x, y, [0, 1], recipe=R(2)).cycle_ends
+
+
+def test_many_calls_raise_no_retracing_warning(data, caplog):
+    """Every call traces its own function by design: TensorFlow's retracing warning is silenced."""
+    x, y = data
+    for seed in range(7):
+        el.train_replicas(x, y, [seed, seed + 1], recipe=R(1))
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]
+    import tensorflow as tf
+
+    level = tf.get_logger().level
+    el.train_replicas(x, y, [0, 1], recipe=R(1))
+    assert tf.get_logger().level == level  # restored after the call
