@@ -63,7 +63,8 @@ def build_mlp(seed: int = 0, recipe: Recipe = RECIPE, n_features: int = N_FEATUR
 
     Args:
         seed: the run's seed, in ``[0, 2**31 - 1)``.
-        recipe: the :class:`~ensemble_lib.recipe.Recipe` whose ``hidden_units`` set the width.
+        recipe: the :class:`~ensemble_lib.recipe.Recipe` whose ``hidden_units`` set the width
+            (and ``l2`` the kernels' weight decay, if any).
         n_features: inputs per point.
         n_classes: outputs (classes).
 
@@ -78,11 +79,27 @@ def build_mlp(seed: int = 0, recipe: Recipe = RECIPE, n_features: int = N_FEATUR
     """
     seed, recipe, n_features, n_classes = _check_architecture(seed, recipe, n_features, n_classes)
     hidden_init, output_init = _kernel_initializers(seed)
+
+    def decay():  # weight decay (recipe.l2) on each kernel; none in the book's recipe
+        return keras.regularizers.L2(recipe.l2) if recipe.l2 else None
+
     return keras.Sequential(
         [
             keras.Input(shape=(n_features,), name="x"),
-            keras.layers.Dense(recipe.hidden_units, activation="relu", kernel_initializer=hidden_init, name="hidden"),
-            keras.layers.Dense(n_classes, activation=exact_softmax, kernel_initializer=output_init, name="output"),
+            keras.layers.Dense(
+                recipe.hidden_units,
+                activation="relu",
+                kernel_initializer=hidden_init,
+                kernel_regularizer=decay(),
+                name="hidden",
+            ),
+            keras.layers.Dense(
+                n_classes,
+                activation=exact_softmax,
+                kernel_initializer=output_init,
+                kernel_regularizer=decay(),
+                name="output",
+            ),
         ],
         name="mlp",
     )

@@ -44,12 +44,16 @@ class Recipe:
         momentum: SGD's momentum, in ``[0, 1)``.
         batch_size: points per mini-batch (100 points: batches of 32, 32, 32 and 4).
         epochs: passes over the training set.
+        l2: weight decay as Keras writes it, ``kernel_regularizer=keras.regularizers.L2(l2)`` on
+            both ``Dense`` layers: ``l2 * sum(W ** 2)`` per kernel added to the loss (biases
+            are not penalised); 0 (the book's recipe): none. Chapter 07 tunes it.
 
     Raises:
         TypeError: when a field is not a number of the right kind (an int for ``hidden_units``,
             ``batch_size`` and ``epochs``).
         ValueError: when a field is out of range: a count below 1, a learning rate that is not
-            positive and finite, a momentum outside ``[0, 1)``.
+            positive and finite, a momentum outside ``[0, 1)``, an ``l2`` that is negative or
+            not finite.
     """
 
     hidden_units: int = 25
@@ -57,6 +61,7 @@ class Recipe:
     momentum: float = 0.9
     batch_size: int = 32
     epochs: int = 500
+    l2: float = 0.0
 
     def __post_init__(self):
         check_int(self.hidden_units, "hidden_units", minimum=1)
@@ -66,6 +71,7 @@ class Recipe:
             raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
         check_int(self.batch_size, "batch_size", minimum=1)
         check_int(self.epochs, "epochs", minimum=1)
+        check_real(self.l2, "l2", low=0)
 
     def replace(self, **changes) -> Recipe:
         """A copy with ``changes`` applied (checked like the original).

@@ -222,7 +222,19 @@ class ReplicaRun:
 
 
 def _training_function(
-    variables, velocities, averages, kept, x, targets, group_seeds, rates, keep_slots, momentum, emas, batch_size
+    variables,
+    velocities,
+    averages,
+    kept,
+    x,
+    targets,
+    group_seeds,
+    rates,
+    keep_slots,
+    momentum,
+    emas,
+    batch_size,
+    l2=0.0,
 ):
     """The whole run of every replica as one compiled call: its SGD-momentum steps, weight EMAs
     and kept copies.
@@ -236,7 +248,8 @@ def _training_function(
     weights after epoch ``e`` (``len(kept[0])`` for epochs not kept: no copy is made), stored in the
     order of :func:`_schedule_major` so that nothing needs reordering afterwards. ``emas``: a list
     of ``(rows, momenta)``: weight EMAs with these momenta for the replicas ``rows`` (``None``:
-    all), whose ``averages`` hold one list of variables per momentum, in order. One call rather
+    all), whose ``averages`` hold one list of variables per momentum, in order. ``l2``: the
+    recipe's weight decay on both kernels (not on the biases). One call rather
     than one per epoch: each call of a compiled function costs about a millisecond of Python. A
     module-level factory, so that the tests can trace it and inspect every kernel.
     """
@@ -250,6 +263,11 @@ def _training_function(
     emas = [(rows, [tf.constant(m, tf.float32) for m in momenta]) for rows, momenta in emas]
     one = tf.constant(1.0, tf.float32)
     kernel_1, kernel_2, bias_2 = variables
+    # Keras's L2 regulariser adds l2 * sum(W ** 2) to the loss: 2 * l2 * W to a kernel's gradient
+    # (doubling is exact, so this rounds as Keras's l2 * (2 * W) does). The hidden layout carries
+    # its bias in the last column, which is masked out.
+    decay = tf.constant(2.0 * l2, tf.float32) if l2 else None
+    not_bias = tf.constant(np.r_[np.ones(inputs - 1), 0.0].astype(np.float32)[None, None, :])
     n_kept = int(kept[0].shape[0])
     # The EMA's fused kernel also writes a variable nothing reads: one scratch set per row set.
     scratch = [[tf.Variable(tf.zeros_like(a)) for a in shadows[0]] for shadows in averages]
@@ -290,6 +308,12 @@ def _training_function(
                     tf.matmul(d_logits, hidden, transpose_b=True),
                     tf.reduce_sum(d_logits, axis=2, keepdims=True),
                 )
+                if decay is not None:
+                    gradients = (
+                        gradients[0] + decay * kernel_1 * not_bias,
+                        gradients[1] + decay * kernel_2,
+                        gradients[2],
+                    )
                 # Keras 3's SGD, m = momentum * m - lr * g; w = w + m, as one fused kernel per variable.
                 rate = epoch_rates[..., step]
                 for variable, velocity, gradient in zip(variables, velocities, gradients):
@@ -511,6 +535,7 @@ def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool)
             recipe.momentum,
             emas,
             recipe.batch_size,
+            recipe.l2,
         )()
     finally:
         logger.setLevel(level)

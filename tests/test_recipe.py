@@ -9,7 +9,7 @@ import pytest
 def test_the_recipe_checks_itself_and_counts_steps():
     assert el.RECIPE.steps_per_epoch(100) == 4
     assert el.RECIPE.replace(batch_size=16).steps_per_epoch(96) == 6
-    assert el.RECIPE == el.Recipe(25, 0.01, 0.9, 32, 500)
+    assert el.RECIPE == el.Recipe(25, 0.01, 0.9, 32, 500, 0.0)
     with pytest.raises(ValueError, match="batch_size must be at least 1"):
         el.RECIPE.replace(batch_size=0)
     with pytest.raises(ValueError, match="momentum must be in"):

@@ -249,3 +249,22 @@ def test_many_calls_raise_no_retracing_warning(data, caplog):
     level = tf.get_logger().level
     el.train_replicas(x, y, [0, 1], recipe=R(1))
     assert tf.get_logger().level == level  # restored after the call
+
+
+def test_weight_decay_follows_keras_l2_regularizer(data):
+    """recipe.l2: Keras's L2 kernel regulariser on both layers, the biases left alone; a decay that
+    matters (the kernels end visibly smaller) and still the Keras run to float32 rounding."""
+    x, y = data
+    recipe = R(30, l2=0.01)
+    net = keras_run(x, y, 4, epochs=30, recipe=recipe)
+    assert [type(layer.kernel_regularizer).__name__ for layer in net.layers] == ["L2", "L2"]
+    decayed = el.train_replicas(x, y, seeds=[4, 8], recipe=recipe)
+    assert largest_difference(net.get_weights(), decayed.replica(0)) < 1e-6
+    plain = el.train_replicas(x, y, seeds=[4, 8], recipe=R(30))
+    for j in (0, 2):  # kernels shrink
+        assert np.sum(decayed.weights[j] ** 2) < 0.97 * np.sum(plain.weights[j] ** 2)
+    assert largest_difference(net.get_weights(), plain.replica(0)) > 1e-3
+    with pytest.raises(ValueError, match="l2 must be a finite number >= 0"):
+        el.RECIPE.replace(l2=-0.1)
+    with pytest.raises(TypeError, match="l2 must be a number"):
+        el.RECIPE.replace(l2="0.1")
