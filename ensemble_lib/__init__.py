@@ -10,6 +10,7 @@ from .reproducibility import *  # noqa: F403, I001
 
 from .averaging import *  # noqa: F403
 from .bayes import *  # noqa: F403
+from .calibration import *  # noqa: F403
 from .checkpoints import *  # noqa: F403
 from .data import *  # noqa: F403
 from .exact import *  # noqa: F403
@@ -28,7 +29,7 @@ from .training import *  # noqa: F403
 _MODULES = [
     globals()[name]
     for name in (
-        "reproducibility", "averaging", "bayes", "checkpoints", "data", "exact", "ensembles", "models",
+        "reproducibility", "averaging", "bayes", "calibration", "checkpoints", "data", "exact", "ensembles", "models",
         "plotting", "progress", "recipe", "replicas", "schedules", "statistics", "training",
     )
 ]  # fmt: skip
