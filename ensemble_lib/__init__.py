@@ -22,6 +22,7 @@ from .recipe import *  # noqa: F403
 from .replicas import *  # noqa: F403
 from .schedules import *  # noqa: F403
 from .statistics import *  # noqa: F403
+from .study import *  # noqa: F403
 from .training import *  # noqa: F403
 
 # Every module lists its public names once, in its own __all__; the package's list joins them.
@@ -30,7 +31,7 @@ _MODULES = [
     globals()[name]
     for name in (
         "reproducibility", "averaging", "bayes", "calibration", "checkpoints", "data", "exact", "ensembles", "models",
-        "plotting", "progress", "recipe", "replicas", "schedules", "statistics", "training",
+        "plotting", "progress", "recipe", "replicas", "schedules", "statistics", "study", "training",
     )
 ]  # fmt: skip
 __all__ = [name for module in _MODULES for name in module.__all__]

@@ -249,7 +249,7 @@ def _training_function(
     order of :func:`_schedule_major` so that nothing needs reordering afterwards. ``emas``: a list
     of ``(rows, momenta)``: weight EMAs with these momenta for the replicas ``rows`` (``None``:
     all), whose ``averages`` hold one list of variables per momentum, in order. ``l2``: the
-    recipe's weight decay on both kernels (not on the biases). One call rather
+    weight decay of each replica on both kernels (not on the biases). One call rather
     than one per epoch: each call of a compiled function costs about a millisecond of Python. A
     module-level factory, so that the tests can trace it and inspect every kernel.
     """
@@ -266,7 +266,7 @@ def _training_function(
     # Keras's L2 regulariser adds l2 * sum(W ** 2) to the loss: 2 * l2 * W to a kernel's gradient
     # (doubling is exact, so this rounds as Keras's l2 * (2 * W) does). The hidden layout carries
     # its bias in the last column, which is masked out.
-    decay = tf.constant(2.0 * l2, tf.float32) if l2 else None
+    decay = tf.constant((2.0 * np.asarray(l2, np.float64))[:, None, None], tf.float32) if np.any(l2) else None
     not_bias = tf.constant(np.r_[np.ones(inputs - 1), 0.0].astype(np.float32)[None, None, :])
     n_kept = int(kept[0].shape[0])
     # The EMA's fused kernel also writes a variable nothing reads: one scratch set per row set.
@@ -430,7 +430,9 @@ def train_replicas(x, y, seeds, recipe: Recipe = RECIPE, learning_rate=None, kee
     return _train(x, y, seeds, {"run": learning_rate}, recipe, keep, ema_momenta, name_errors=False)["run"]
 
 
-def train_schedules(x, y, seeds, schedules, recipe: Recipe = RECIPE, keep=(), ema_momenta=()) -> dict[str, ReplicaRun]:
+def train_schedules(
+    x, y, seeds, schedules, recipe: Recipe = RECIPE, keep=(), ema_momenta=(), l2=None
+) -> dict[str, ReplicaRun]:
     """One replica per seed for every named learning-rate schedule, all in one run (chapter 06).
 
     Stacking every schedule into one computation shares its fixed cost per step among all of
@@ -448,6 +450,9 @@ def train_schedules(x, y, seeds, schedules, recipe: Recipe = RECIPE, keep=(), em
         keep: as for :func:`train_replicas`.
         ema_momenta: as for :func:`train_replicas` (for every schedule), or a dict of schedule
             name -> momenta for the schedules that want EMAs: only their replicas pay for them.
+        l2: a dict of schedule name -> weight decay (:attr:`~ensemble_lib.recipe.Recipe.l2`) for
+            the schedules that want their own (``None``, or a name left out: the recipe's). A run's
+            ``recipe`` says which it had. Several decays train in one call, as schedules do.
 
     Returns:
         A dict with one :class:`ReplicaRun` per name, in the order given.
@@ -457,10 +462,10 @@ def train_schedules(x, y, seeds, schedules, recipe: Recipe = RECIPE, keep=(), em
         ValueError: for arguments of the wrong shape or range, if ``schedules`` is empty or
             ``ema_momenta`` names a schedule it does not hold; an error in a schedule names it.
     """
-    return _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors=True)
+    return _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors=True, l2=l2)
 
 
-def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool) -> dict[str, ReplicaRun]:
+def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool, l2=None) -> dict[str, ReplicaRun]:
     """:func:`train_schedules`; ``name_errors``: prefix a schedule's errors with its name."""
     x, y = _check_xy(x, y, "train_replicas")
     n_points, n_features = x.shape
@@ -486,6 +491,7 @@ def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool)
     if keep and not 0 <= keep[0] <= keep[-1] < epochs:
         raise ValueError(f"keep must list epochs in [0, {epochs - 1}], got {keep[0]}..{keep[-1]}")
     ema_momenta = _check_ema_momenta(ema_momenta, list(schedules), per_schedule=name_errors)
+    recipes = _check_l2(l2, recipe, list(schedules))
 
     # One group per entry of seeds, holding its replicas under every schedule: replica i * G + g
     # is seeds[i] under schedule g. A lone group would take TensorFlow's single-matrix path, which
@@ -535,7 +541,7 @@ def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool)
             recipe.momentum,
             emas,
             recipe.batch_size,
-            recipe.l2,
+            np.tile([r.l2 for r in recipes.values()], groups),  # replica i * G + g: schedule g
         )()
     finally:
         logger.setLevel(level)
@@ -555,13 +561,25 @@ def _train(x, y, seeds, schedules, recipe, keep, ema_momenta, name_errors: bool)
         mine = slice(g * n, (g + 1) * n)
         runs[name] = ReplicaRun(
             seeds=seeds,
-            recipe=recipe,
+            recipe=recipes[name],
             schedule=schedule,
             weights=[a[mine] for a in weights],
             kept={e: [a[i, mine] for a in kept] for i, e in enumerate(keep)},
             ema={m: ema[g, m] for m in ema_momenta[name]},
         )
     return runs
+
+
+def _check_l2(l2, recipe: Recipe, names: list) -> dict:
+    """Each schedule's recipe: ``recipe`` with the weight decay ``l2`` names for it (a dict), if any."""
+    if l2 is None:
+        return dict.fromkeys(names, recipe)
+    if not isinstance(l2, dict):
+        raise TypeError(f"l2 must be None or a dict of schedule name -> weight decay, got {type(l2).__name__}")
+    unknown = [k for k in l2 if k not in names]
+    if unknown:
+        raise ValueError(f"l2 names schedules that are not in schedules: {unknown}")
+    return {name: recipe.replace(l2=l2[name]) if name in l2 else recipe for name in names}
 
 
 def _check_ema_momenta(ema_momenta, names: list, per_schedule: bool) -> dict:

@@ -268,3 +268,22 @@ def test_weight_decay_follows_keras_l2_regularizer(data):
         el.RECIPE.replace(l2=-0.1)
     with pytest.raises(TypeError, match="l2 must be a number"):
         el.RECIPE.replace(l2="0.1")
+
+
+def test_decays_train_together_as_separate_runs(data):
+    """train_schedules(l2={...}): several weight decays in one call, each run the same bits as alone."""
+    x, y = data
+    runs = el.train_schedules(
+        x, y, [4, 5], {"none": 0.01, "a": 0.01, "b": 0.02}, recipe=R(8), l2={"a": 0.01, "b": 0.003}
+    )
+    assert [runs[n].recipe.l2 for n in ("none", "a", "b")] == [0.0, 0.01, 0.003]
+    for name, rate, l2 in (("none", 0.01, 0.0), ("a", 0.01, 0.01), ("b", 0.02, 0.003)):
+        alone = el.train_replicas(x, y, [4, 5], recipe=R(8, l2=l2), learning_rate=rate)
+        for a, b in zip(runs[name].weights, alone.weights):
+            np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="l2 names schedules that are not in schedules"):
+        el.train_schedules(x, y, [4, 5], {"a": 0.01}, recipe=R(2), l2={"b": 0.1})
+    with pytest.raises(TypeError, match="l2 must be None or a dict"):
+        el.train_schedules(x, y, [4, 5], {"a": 0.01}, recipe=R(2), l2=0.1)
+    with pytest.raises(ValueError, match="l2 must be a finite number >= 0"):
+        el.train_schedules(x, y, [4, 5], {"a": 0.01}, recipe=R(2), l2={"a": -1.0})
