@@ -7,9 +7,10 @@ book measures it three ways, for one model or many replicas at once:
   bins, and the gaps between each bin's confidence and its accuracy are averaged, weighted by the
   bin's share of the points (Guo et al. 2017);
 * :func:`reliability_curve`: the same bins, for a reliability diagram;
-* the KL divergence from the true class probabilities, which needs no function of its own: when
-  the true distribution is known (chapter 01), a model's expected log-loss minus the Bayes rule's
-  *is* its expected KL divergence, ``E_x[KL(p*(.|x) || q(.|x))]``.
+* the KL divergence from the true class probabilities: when the true distribution is known
+  (chapter 01), a model's expected log-loss (:func:`cross_entropy` against the true
+  distribution's weights) minus the Bayes rule's *is* its expected KL divergence,
+  ``E_x[KL(p*(.|x) || q(.|x))]``.
 
 Every function takes its ``targets`` as integer labels (one per point, each weighing the same)
 or as weight rows ``(points, classes)``, such as :meth:`~ensemble_lib.bayes.BayesClassifier.quadrature`'s
@@ -30,7 +31,14 @@ import numpy as np
 
 from ._checks import check_int, check_labels, check_numeric_array, check_real
 
-__all__ = ["Reliability", "expected_calibration_error", "fit_temperature", "reliability_curve", "with_temperature"]
+__all__ = [
+    "Reliability",
+    "cross_entropy",
+    "expected_calibration_error",
+    "fit_temperature",
+    "reliability_curve",
+    "with_temperature",
+]
 
 _CLIP = 1e-7  # as the log-losses of training.log_loss and replicas.replica_scores
 
@@ -65,6 +73,30 @@ def _check_targets(targets, n_points: int, n_classes: int) -> np.ndarray:
     if np.any(weights < 0) or weights.sum() <= 0:
         raise ValueError("targets as weight rows must be >= 0 with a positive total")
     return weights / weights.sum()
+
+
+def cross_entropy(probabilities, targets):
+    """The log-loss of one model or of each of many, against labels or weight rows (chapter 07).
+
+    ``-sum_n sum_k w[n, k] log p_k(x_n)``, probabilities clipped at 1e-7 as in the book's other
+    log-losses: with labels, the mean log-loss; with a quadrature's weights, the expected log-loss
+    on the true distribution.
+
+    Args:
+        probabilities: ``(points, classes)`` or ``(models, points, classes)``.
+        targets: integer labels or weight rows, as for :func:`expected_calibration_error`.
+
+    Returns:
+        A float for one model, an array with one value per model otherwise.
+
+    Raises:
+        TypeError: as for :func:`expected_calibration_error`.
+        ValueError: as for :func:`expected_calibration_error`.
+    """
+    p, single = _check_probabilities(probabilities)
+    weights = _check_targets(targets, p.shape[1], p.shape[2])
+    loss = -(weights[None] * np.log(np.clip(p, _CLIP, 1.0))).sum(axis=(1, 2))
+    return float(loss[0]) if single else loss
 
 
 def _bins(confidence: np.ndarray, bins: int) -> np.ndarray:

@@ -113,12 +113,30 @@ def test_expected_scores_of_many_models_are_one_per_model(problem):
     assert accuracy.shape == log_loss.shape == (3,)
     one = el.expected_scores(lambda x: _tempered(bayes.predict_proba(x), 2.0), grid)
     assert (accuracy[1], log_loss[1]) == (pytest.approx(one[0], abs=1e-12), pytest.approx(one[1], abs=1e-12))
+    # Probabilities computed beforehand on the grid's points score the same, bit for bit.
+    computed = three_models(grid.points)
+    for given, called in zip(el.expected_scores(computed, grid, chunk=777), (accuracy, log_loss)):
+        np.testing.assert_array_equal(given, called)
+    assert el.expected_scores(computed[1], grid) == one
+    evaluated = grid.evaluate(three_models, chunk=999)
+    assert evaluated.shape == (3, len(grid.points), 3) and evaluated.dtype == np.float32
+    np.testing.assert_array_equal(evaluated, computed.astype(np.float32))
+    with pytest.raises(TypeError, match="predict must be a function of points"):
+        grid.evaluate(computed)
+    with pytest.raises(ValueError, match=r"must return probabilities of shape \(10, 3\)"):
+        grid.evaluate(lambda x: np.full((len(x), 2), 0.5), chunk=10)
+    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
+        grid.evaluate(lambda x: np.full((len(x), 3), 1.5))
+    with pytest.raises(ValueError, match="chunk must be at least 1"):
+        grid.evaluate(three_models, chunk=0)
 
 
 def test_expected_scores_refuse_bad_arguments(problem):
     bayes = el.BayesClassifier.for_problem(problem)
     grid = bayes.quadrature(grid_points=100)
-    with pytest.raises(TypeError, match="predict must be a function"):
+    with pytest.raises(TypeError, match="predict must be a function of points or an array"):
+        el.expected_scores([[0.5, 0.5, 0.0]], grid)
+    with pytest.raises(ValueError, match=r"predict as probabilities must have shape \(\d+, 3\)"):
         el.expected_scores(np.zeros((3, 3)), grid)
     with pytest.raises(TypeError, match="quadrature must be a Quadrature"):
         el.expected_scores(bayes.predict_proba, grid.points)

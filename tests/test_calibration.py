@@ -47,6 +47,21 @@ def test_a_calibrated_model_has_no_gap_on_its_true_distribution(sample):
     assert np.all(np.diff(curve.confidence) > 0) and len(curve.share) <= 10
 
 
+def test_cross_entropy_on_weight_rows_is_the_expected_log_loss(problem):
+    """Against a quadrature's weights, cross_entropy is expected_scores' log-loss; the Bayes rule's
+    own is the smallest (Gibbs' inequality: every other model's exceeds it by its KL divergence)."""
+    bayes = el.BayesClassifier.for_problem(problem)
+    grid = bayes.quadrature(grid_points=101)
+    p = bayes.predict_proba(grid.points)
+    assert el.cross_entropy(p, grid.weights) == pytest.approx(
+        el.expected_scores(bayes.predict_proba, grid)[1], rel=1e-7
+    )
+    # (rel=1e-7: cross_entropy scales the weights to sum to 1; the grid misses 1.6e-9 of the mass)
+    blurred = el.with_temperature(p, 1.3)
+    assert el.cross_entropy(blurred, grid.weights) > el.cross_entropy(p, grid.weights) + 1e-3
+    assert el.fit_temperature(p, grid.weights) == pytest.approx(1.0, abs=1e-4)
+
+
 def test_reliability_pools_models_and_matches_labels(sample):
     p, y, _ = sample
     curve = el.reliability_curve(p[:2], y, bins=5)
@@ -76,6 +91,7 @@ def test_temperature_matches_scipy_and_recovers_the_truth(sample):
     tempered = el.with_temperature(p, fitted)
     np.testing.assert_array_equal(tempered.argmax(axis=2), p.argmax(axis=2))
     assert el.replica_scores(tempered, y)[1][0] < el.replica_scores(p, y)[1][0]
+    np.testing.assert_allclose(el.cross_entropy(tempered, y), el.replica_scores(tempered, y)[1], rtol=1e-12)
     np.testing.assert_allclose(el.with_temperature(p[0], 1.0), p[0], atol=1e-6)
 
 
