@@ -75,8 +75,10 @@ def study_schedules(recipe: Recipe = RECIPE) -> dict:
 def train_study(x, y, seeds=STUDY_SEEDS, recipe: Recipe = RECIPE) -> dict[str, ReplicaRun]:
     """Every schedule of :func:`study_schedules` for every seed, in one call (chapter 06).
 
-    The constant-rate runs keep the weights after each of their last 250 epochs and the EMAs of
-    :data:`EMA_MOMENTA`; every cosine run keeps its snapshots (the ends of its cycles).
+    Every run keeps its weights after each of the last 250 epochs and at the end of every cycle
+    of every cosine schedule (``train_schedules`` keeps one set of epochs for all schedules): the
+    constant-rate run's Polyak averages and each cosine run's snapshots are among them. The
+    constant-rate runs also track the EMAs of :data:`EMA_MOMENTA`.
 
     Args:
         x: training points, as for :func:`~ensemble_lib.replicas.train_schedules`.
