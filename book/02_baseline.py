@@ -86,6 +86,7 @@ model.summary()
 # (the old `lr` is gone). These numbers, the hidden layer's width, the batch size and the number of
 # epochs make the book's recipe, written down once as `el.RECIPE`; every later chapter and the
 # many-seed engine of chapter 06 read it from there, so a change of width or momentum is one edit.
+# (Its last field, `l2`, is weight decay: none here, as in the original; chapter 07 tunes it.)
 # Two more arguments concern speed and reproducibility, not the method:
 #
 # - `jit_compile=False`: on a machine without a GPU Keras already leaves XLA off, and saying so
