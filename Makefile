@@ -15,10 +15,10 @@ NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 help:
 	@echo "make book     build the HTML book into _build/html (from the stored, tested outputs)"
 	@echo "make test     every check: unit tests, notebooks (nbval), pairs, reproducibility, the chapters on an"
-	@echo "              emulated CPU, book build, built pages, every page in headless Chromium (about 30 minutes)"
+	@echo "              emulated CPU, book build, built pages, every page in headless Chromium (about 50 minutes)"
 	@echo "make lint     ruff format --check and ruff check (also part of make test)"
 	@echo "make emulated a short training run natively and on an emulated CPU (qemu-x86_64 -cpu max): same bits"
-	@echo "make portability  re-run every chapter on the emulated CPU (about 17 minutes)"
+	@echo "make portability  re-run every chapter on the emulated CPU (about 30 minutes)"
 	@echo "make browser  open every page of the built book in headless Chromium (after make book)"
 	@echo "make lab      open the chapters in JupyterLab (.py and .ipynb kept in sync)"
 	@echo "make sync     re-sync every .ipynb from its .py and re-execute it in a fresh kernel"
@@ -72,7 +72,7 @@ emulated: $(STAMP) qemu-setup
 
 portability: $(STAMP) qemu-setup
 	@echo "==> Re-executing every chapter in a kernel on the emulated CPU and comparing every output and figure"
-	@echo "    with the published one (nbval; about 17 minutes: the emulator is 8 to 10 times slower)"
+	@echo "    with the published one (nbval; about 30 minutes: the emulator is 8 to 10 times slower)"
 	@$(PYTEST) -rs tests -m portability
 
 book-check: $(STAMP)
