@@ -257,12 +257,17 @@ def deep_ensemble(points):
     return (predictors["final model (baseline)"](points) + more.sum(axis=1)) / 10
 
 
-SPLIT_BASED = ("early stopping (validated)", "best snapshot (validated)", "weight decay (validated)")
+SPLIT_BASED = (  # models that depend on a seed's validation split
+    "early stopping (validated)",
+    "best snapshot (validated)",
+    "weight decay (validated)",
+    "temperature scaling (validated)",
+)
 
 
 def compare(a, b, names=()):
     """Paired comparison a - b: on the 25 split means if either side is split-based, else on the seeds."""
-    if any(name in SPLIT_BASED + ("temperature scaling (validated)",) for name in names):
+    if any(name in SPLIT_BASED for name in names):
         return el.paired_comparison(per_split(a), per_split(b))
     return el.paired_comparison(a, b)
 
@@ -499,7 +504,7 @@ calibration = {
 }
 print(f"{'model':32} {'ECE, test':>10} {'ECE, true distribution':>24} {'KL to the truth [95% CI]':>26}")
 for name, row in calibration.items():
-    by = per_split if name in SPLIT_BASED + ("temperature scaling (validated)",) else np.asarray
+    by = per_split if name in SPLIT_BASED else np.asarray
     ece, kl = el.mean_interval(by(row["ECE, true"])), el.mean_interval(by(row["KL"]))
     print(f"{name:32} {np.mean(row['ECE, test']):10.4f} {ece.mean:8.4f} [{ece.low:.4f}, {ece.high:.4f}]"
           f" {kl.mean:9.4f} [{kl.low:.4f}, {kl.high:.4f}]")
@@ -585,9 +590,12 @@ columns = {  # column -> (opponent, measure, lower is better)
 }
 
 
+scores = {**fresh, **strong}
+
+
 def measure(name, what):
     """A model's per-seed values of one measure: expected accuracy, ECE or KL."""
-    return {**fresh, **strong}[name][0] if what == "accuracy" else calibration[name][what]
+    return scores[name][0] if what == "accuracy" else calibration[name][what]
 
 
 tests = {(n, c): compare(measure(n, what), measure(b, what), [b]) for n in names for c, (b, what, _) in columns.items()}

@@ -238,17 +238,24 @@ class Quadrature:
         chunk = check_int(chunk, "chunk", minimum=1)
         parts = []
         for start in range(0, len(self.points), chunk):
-            p = check_numeric_array(predict(self.points[start : start + chunk]), "predict(points)")
-            m = len(self.points[start : start + chunk])
-            if p.ndim not in (2, 3) or p.shape[-2:] != (m, self.weights.shape[1]):
-                raise ValueError(
-                    f"predict(points) must return probabilities of shape ({m}, {self.weights.shape[1]}) or"
-                    f" (models, {m}, {self.weights.shape[1]}), got {p.shape}"
-                )
-            if np.any(p < 0) or np.any(p > 1):
-                raise ValueError("predict(points) must return probabilities in [0, 1]")
+            points = self.points[start : start + chunk]
+            p = _checked_probabilities(predict(points), len(points), self.weights.shape[1], "predict(points)")
             parts.append(p.astype(np.float32))
         return np.concatenate(parts, axis=-2)
+
+
+def _checked_probabilities(p, n_points: int, n_classes: int, name: str) -> np.ndarray:
+    """``p`` as probabilities for ``n_points`` points: ``(n_points, n_classes)`` for one model or
+    ``(models, n_points, n_classes)`` for several, finite and in ``[0, 1]``; errors name ``name``."""
+    p = check_numeric_array(p, name)
+    if p.ndim not in (2, 3) or p.shape[-2:] != (n_points, n_classes):
+        raise ValueError(
+            f"{name} must give probabilities of shape ({n_points}, {n_classes}) or"
+            f" (models, {n_points}, {n_classes}), got {p.shape}"
+        )
+    if np.any(p < 0) or np.any(p > 1):
+        raise ValueError(f"{name} must give probabilities in [0, 1]")
+    return p
 
 
 def expected_scores(predict, quadrature: Quadrature, chunk: int = 16384) -> tuple[np.ndarray, np.ndarray]:
@@ -286,28 +293,20 @@ def expected_scores(predict, quadrature: Quadrature, chunk: int = 16384) -> tupl
         )
     chunk = check_int(chunk, "chunk", minimum=1)
     n_classes = quadrature.weights.shape[1]
+    if not callable(predict):  # probabilities already computed at every grid point
+        predict = _checked_probabilities(predict, len(quadrature.points), n_classes, "predict")
     accuracy = log_loss = 0.0
     single = None
     for start in range(0, len(quadrature.points), chunk):
         weights = quadrature.weights[start : start + chunk]
         if callable(predict):
-            p = check_numeric_array(predict(quadrature.points[start : start + chunk]), "predict(points)")
-        elif predict.shape[-2:] != quadrature.weights.shape:
-            raise ValueError(
-                f"predict as probabilities must have shape ({len(quadrature.points)}, {n_classes}) or"
-                f" (models, {len(quadrature.points)}, {n_classes}), got {predict.shape}"
+            p = _checked_probabilities(
+                predict(quadrature.points[start : start + chunk]), len(weights), n_classes, "predict(points)"
             )
         else:
-            p = check_numeric_array(predict[..., start : start + chunk, :], "predict")
+            p = predict[..., start : start + chunk, :]
         single = p.ndim == 2 if single is None else single
         p = p[None] if p.ndim == 2 else p
-        if p.ndim != 3 or p.shape[1:] != weights.shape:
-            raise ValueError(
-                f"predict(points) must return probabilities of shape ({len(weights)}, {n_classes}) or"
-                f" (models, {len(weights)}, {n_classes}), got {p.shape}"
-            )
-        if np.any(p < 0) or np.any(p > 1):
-            raise ValueError("predict(points) must return probabilities in [0, 1]")
         picked = np.take_along_axis(weights[None], p.argmax(axis=2)[..., None], axis=2)[..., 0]
         accuracy = accuracy + picked.sum(axis=1)
         log_loss = log_loss - (weights[None] * np.log(np.clip(p.astype(np.float64), 1e-7, 1.0))).sum(axis=(1, 2))

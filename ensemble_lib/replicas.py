@@ -234,7 +234,7 @@ def _training_function(
     momentum,
     emas,
     batch_size,
-    l2=0.0,
+    l2,
 ):
     """The whole run of every replica as one compiled call: its SGD-momentum steps, weight EMAs
     and kept copies.

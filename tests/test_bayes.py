@@ -123,7 +123,7 @@ def test_expected_scores_of_many_models_are_one_per_model(problem):
     np.testing.assert_array_equal(evaluated, computed.astype(np.float32))
     with pytest.raises(TypeError, match="predict must be a function of points"):
         grid.evaluate(computed)
-    with pytest.raises(ValueError, match=r"must return probabilities of shape \(10, 3\)"):
+    with pytest.raises(ValueError, match=r"must give probabilities of shape \(10, 3\)"):
         grid.evaluate(lambda x: np.full((len(x), 2), 0.5), chunk=10)
     with pytest.raises(ValueError, match=r"in \[0, 1\]"):
         grid.evaluate(lambda x: np.full((len(x), 3), 1.5))
@@ -136,11 +136,11 @@ def test_expected_scores_refuse_bad_arguments(problem):
     grid = bayes.quadrature(grid_points=100)
     with pytest.raises(TypeError, match="predict must be a function of points or an array"):
         el.expected_scores([[0.5, 0.5, 0.0]], grid)
-    with pytest.raises(ValueError, match=r"predict as probabilities must have shape \(\d+, 3\)"):
+    with pytest.raises(ValueError, match=r"predict must give probabilities of shape \(\d+, 3\)"):
         el.expected_scores(np.zeros((3, 3)), grid)
     with pytest.raises(TypeError, match="quadrature must be a Quadrature"):
         el.expected_scores(bayes.predict_proba, grid.points)
-    with pytest.raises(ValueError, match=r"must return probabilities of shape \(100, 3\)"):
+    with pytest.raises(ValueError, match=r"must give probabilities of shape \(100, 3\)"):
         el.expected_scores(lambda x: np.full((len(x), 2), 0.5), grid, chunk=100)
     with pytest.raises(ValueError, match=r"in \[0, 1\]"):
         el.expected_scores(lambda x: np.full((len(x), 3), 2.0), grid)
