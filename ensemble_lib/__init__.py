@@ -9,6 +9,7 @@ load. Every public name below says in its docstring which chapter introduces it.
 from .reproducibility import *  # noqa: F403, I001
 
 from .averaging import *  # noqa: F403
+from .batchnorm import *  # noqa: F403
 from .bayes import *  # noqa: F403
 from .calibration import *  # noqa: F403
 from .checkpoints import *  # noqa: F403
@@ -30,8 +31,9 @@ from .training import *  # noqa: F403
 _MODULES = [
     globals()[name]
     for name in (
-        "reproducibility", "averaging", "bayes", "calibration", "checkpoints", "data", "exact", "ensembles", "models",
-        "plotting", "progress", "recipe", "replicas", "schedules", "statistics", "study", "training",
+        "reproducibility", "averaging", "batchnorm", "bayes", "calibration", "checkpoints", "data", "exact",
+        "ensembles", "models", "plotting", "progress", "recipe", "replicas", "schedules", "statistics", "study",
+        "training",
     )
 ]  # fmt: skip
 __all__ = [name for module in _MODULES for name in module.__all__]

@@ -15,13 +15,27 @@ The same family of instructions is behind TensorFlow's ``Reciprocal`` (used, for
 gradient of ``log``) and ``Rsqrt`` (used by batch normalisation): the book's numeric path avoids
 them all, and ``tests/test_exact_kernels.py`` fails if one appears in a traced training step or
 forward pass.
+
+Sums can depend on the CPU too. TensorFlow's matrix products (Eigen's) split a long sum into
+blocks sized to the processor's level-1 cache and add the blocks' partial sums; another cache
+size gives other blocks and another rounding. Sums of up to a few hundred terms fit in one block
+on any current x86-64 processor (measured on the emulated CPU: products over 400 terms agree,
+over 432 they do not). A dense layer's products stay below that; a convolution's weight
+gradient does not: it sums over every position of every image in the batch (2048 terms for 32
+images of 8 x 8 pixels). :class:`ExactConv2D` computes it image by image, each sum over one
+image's positions, and adds the images' contributions in a fixed order (chapter 08).
 """
 
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 
-__all__ = ["exact_softmax"]
+__all__ = ["ExactConv2D", "exact_softmax"]
+
+#: The most terms one matrix product of :class:`ExactConv2D` sums (positions of one image, taken
+#: in chunks of this many): below the cache blocking of every x86-64 processor measured.
+MAX_TERMS = 256
 
 
 @keras.saving.register_keras_serializable(package="ensemble_lib", name="exact_softmax")
@@ -60,3 +74,81 @@ def exact_softmax(x, axis: int = -1):
     # What Keras's own softmax does: categorical_crossentropy then takes the logits from here.
     probabilities._keras_logits = x
     return probabilities
+
+
+def _pads(size: int, padding: str) -> tuple[int, int]:
+    """Zeros before and after an axis of the input for a stride-1 convolution (TensorFlow's rule)."""
+    if padding == "VALID":
+        return 0, 0
+    return (size - 1) // 2, size - 1 - (size - 1) // 2
+
+
+def _exact_conv2d(x, kernel, padding: str):
+    """A stride-1 2-D convolution whose gradients sum in the same order on every CPU (see ExactConv2D)."""
+    kh, kw, cin, cout = kernel.shape
+    (top, bottom), (left, right) = _pads(kh, padding), _pads(kw, padding)
+
+    @tf.custom_gradient
+    def convolve(x, kernel):
+        def gradients(dy):
+            # Input gradient: the transposed convolution, written as a forward convolution of the
+            # output gradient (padded so that every input pixel sees the outputs it fed) with the
+            # kernel turned by 180 degrees and its channel axes swapped. Each output of it sums
+            # kh * kw * cout terms, as a forward pass does.
+            flipped = tf.transpose(tf.reverse(kernel, axis=[0, 1]), [0, 1, 3, 2])
+            padded = tf.pad(dy, [[0, 0], [kh - 1 - top, kh - 1 - bottom], [kw - 1 - left, kw - 1 - right], [0, 0]])
+            dx = tf.nn.conv2d(padded, flipped, 1, "VALID")
+            # Kernel gradient: each image's patches against its output gradient, one product per
+            # chunk of at most MAX_TERMS positions, then the chunks' sums added in order.
+            patches = tf.image.extract_patches(x, [1, kh, kw, 1], [1, 1, 1, 1], [1, 1, 1, 1], padding)
+            positions = patches.shape[1] * patches.shape[2]
+            chunk = min(positions, MAX_TERMS)
+            extra = -positions % chunk
+            patches = tf.reshape(patches, [-1, positions, kh * kw * cin])
+            g = tf.reshape(dy, [-1, positions, cout])
+            if extra:  # zero positions add exact zeros
+                patches = tf.pad(patches, [[0, 0], [0, extra], [0, 0]])
+                g = tf.pad(g, [[0, 0], [0, extra], [0, 0]])
+            patches = tf.reshape(patches, [-1, chunk, kh * kw * cin])
+            g = tf.reshape(g, [-1, chunk, cout])
+            dk = tf.reduce_sum(tf.matmul(patches, g, transpose_a=True), axis=0)
+            return dx, tf.reshape(dk, [kh, kw, cin, cout])
+
+        return tf.nn.conv2d(x, kernel, 1, padding), gradients
+
+    return convolve(tf.convert_to_tensor(x), tf.convert_to_tensor(kernel))
+
+
+@keras.saving.register_keras_serializable(package="ensemble_lib", name="ExactConv2D")
+class ExactConv2D(keras.layers.Conv2D):
+    """``keras.layers.Conv2D`` whose training gives the same bits on every x86-64 CPU (chapter 08).
+
+    The forward pass is TensorFlow's own convolution. The gradients are written out (see the
+    module docstring): the input gradient as a forward convolution with the turned kernel, the
+    kernel gradient image by image, so that no product sums more than :data:`MAX_TERMS` terms. Keep
+    ``kernel_size[0] * kernel_size[1] * channels`` at most 256 for the forward pass's own sums
+    (for a 3 x 3 kernel: 28 input channels and 28 filters at most).
+
+    Takes Keras's arguments; only what the book needs is supported: stride 1, no dilation, one
+    group, ``"valid"`` or ``"same"`` padding, channels last. Downsample with a pooling layer.
+
+    Raises:
+        ValueError: for a stride, dilation, group count, padding or data format it does not support.
+    """
+
+    def __init__(self, filters, kernel_size, **kwargs):
+        super().__init__(filters, kernel_size, **kwargs)
+        unsupported = {
+            "strides": (self.strides, (1, 1)),
+            "dilation_rate": (self.dilation_rate, (1, 1)),
+            "groups": (self.groups, 1),
+            "data_format": (self.data_format, "channels_last"),
+        }
+        for name, (value, allowed) in unsupported.items():
+            if value != allowed:
+                raise ValueError(f"ExactConv2D supports only {name}={allowed!r}, got {value!r}")
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f"ExactConv2D supports padding 'valid' or 'same', got {self.padding!r}")
+
+    def convolution_op(self, inputs, kernel):
+        return _exact_conv2d(inputs, kernel, self.padding.upper())

@@ -32,7 +32,7 @@ millisecond, three quarters of it in Eigen's small batched products. Whatever th
 these are the same kernels in the same order: the results are bit-identical natively and on an
 emulated CPU (``tests/test_emulated_cpu.py``).
 
-For chapter 07's networks (convolutions, BatchNorm) the same shape applies: stacked weights,
+For chapter 08's networks (convolutions, BatchNorm) the same shape applies: stacked weights,
 a forward pass of batched ops and its hand-written gradient per layer type.
 """
 

@@ -21,7 +21,9 @@ accuracy changes in the third digit. So this module, before TensorFlow and NumPy
 oneDNN (its custom ops and the oneDNN matrix-multiply kernel that TensorFlow's Eigen products
 use by default; TensorFlow then uses Eigen's own kernels, compiled once for every x86-64 CPU
 that can run the wheel), keeps NumPy to its baseline (SSE3) loops, pins OpenBLAS to its
-baseline ``Prescott`` kernels, runs every TensorFlow op on one thread, and seeds everything.
+baseline ``Prescott`` kernels, runs every TensorFlow op on one thread, turns off TensorFlow's
+graph rewrites (which would bring the approximate instructions back into compiled functions),
+and seeds everything.
 
 Checks in ``make test`` prove it. ``make reproducibility`` re-runs the chapters on one core with
 oneDNN's instruction set capped. ``make emulated`` and ``make portability`` run a short training
@@ -107,7 +109,8 @@ def reproducible(seed: int) -> int:
 
     Call it once at the top of a chapter, before building a model. It seeds the global
     generators (``keras.utils.set_random_seed``), turns on TensorFlow's op determinism and runs
-    every op on a single thread (the model is tiny, so one thread is also the fastest).
+    every op on a single thread (the model is tiny, so one thread is also the fastest) and runs
+    compiled functions as traced, without Grappler's rewrites.
 
     Args:
         seed: the seed, an int in ``[0, 2**31 - 1)``, the range every seed of the book takes.
@@ -142,6 +145,11 @@ def reproducible(seed: int) -> int:
 
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
+    # Run every compiled function as traced. Grappler, TensorFlow's graph optimiser, rewrites
+    # x / sqrt(y) into x * rsqrt(y), 1 / x into reciprocal(x) and x / c into x * (1 / c): exactly
+    # the approximate kernels this module keeps out. Without it, the traced graphs that
+    # tests/test_exact_kernels.py inspects are the graphs that run.
+    tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
     try:
         tf.config.threading.set_intra_op_parallelism_threads(1)
         tf.config.threading.set_inter_op_parallelism_threads(1)

@@ -186,3 +186,127 @@ def test_exact_softmax_survives_cloning_and_saving(tmp_path, problem):
     np.testing.assert_array_equal(
         keras.ops.convert_to_numpy(restored(problem.x_test)), keras.ops.convert_to_numpy(model(problem.x_test))
     )
+
+
+# ExactConv2D (chapter 08): TensorFlow's CPU convolution gradients sum thousands of terms in
+# blocks sized to the processor's cache, so their last bits depend on the CPU (measured on the
+# emulated CPU). These kernels must not be in a training step; ExactConv2D writes them out.
+BLOCKED_SUM_KERNELS = frozenset(
+    {"Conv2DBackpropFilter", "Conv2DBackpropFilterV2", "Conv2DBackpropInput", "Conv2DBackpropInputV2"}
+)
+
+
+def conv_pair(padding, kernel_size, channels, filters, seed=0):
+    """Keras's Conv2D and ExactConv2D with the same weights."""
+    layers = []
+    for kind in (keras.layers.Conv2D, el.ExactConv2D):
+        keras.utils.set_random_seed(seed)
+        layers.append(kind(filters, kernel_size, padding=padding))
+        layers[-1].build((None, None, None, channels))
+    return layers
+
+
+@pytest.mark.parametrize(
+    "padding, kernel_size, size, channels, filters",
+    [
+        ("same", 3, 8, 1, 8),
+        ("same", 3, 8, 8, 16),
+        ("valid", 3, 4, 16, 24),
+        ("same", (2, 4), 7, 3, 5),  # even sizes: uneven padding
+        ("valid", (1, 3), 9, 2, 4),
+        ("same", 3, 20, 2, 3),  # 400 positions: two chunks of 256, zero-padded
+    ],
+)
+def test_exact_conv2d_computes_keras_convolution_and_its_gradients(padding, kernel_size, size, channels, filters):
+    rng = np.random.default_rng(1)
+    x = tf.constant(rng.normal(size=(5, size, size + 1, channels)).astype(np.float32))
+    keras_layer, exact_layer = conv_pair(padding, kernel_size, channels, filters)
+    results = []
+    for layer in (keras_layer, exact_layer):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x)
+            # A loss whose gradient differs at every output: sum of y times fixed pseudo-random weights.
+            value = tf.reduce_sum(y * tf.sin(tf.reshape(tf.range(tf.size(y), dtype=tf.float32), tf.shape(y))))
+        results.append([y, *tape.gradient(value, [x, *layer.trainable_variables])])
+    (y0, dx0, dk0, db0), (y1, dx1, dk1, db1) = results
+    np.testing.assert_array_equal(y0, y1)  # the same forward kernel
+    np.testing.assert_array_equal(db0, db1)
+    scale = float(np.abs(dk0).max())
+    np.testing.assert_allclose(dk1, dk0, rtol=1e-5, atol=1e-5 * scale)
+    np.testing.assert_allclose(dx1, dx0, rtol=1e-5, atol=1e-5 * float(np.abs(dx0).max()))
+    assert not np.array_equal(dk0, np.zeros_like(dk0))
+
+
+def cnn_training_step(conv=el.ExactConv2D, bn=None):
+    keras.utils.set_random_seed(0)
+    bn = bn or el.ExactBatchNormalization
+    net = keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            conv(8, 3, padding="same"),
+            bn(),
+            keras.layers.ReLU(),
+            keras.layers.MaxPooling2D(2),
+            conv(16, 3, padding="valid"),
+            keras.layers.ReLU(),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation=el.exact_softmax),
+        ]
+    )
+    net.compile(keras.optimizers.SGD(0.05, momentum=0.9), "sparse_categorical_crossentropy")
+    net.optimizer.build(net.trainable_variables)
+    # A batch of 32, as the chapters train: the dense kernel's gradient sums over the batch.
+    spec = (tf.TensorSpec([32, 8, 8, 1], tf.float32), tf.TensorSpec([32], tf.int64))
+    return tf.function(net.train_step).get_concrete_function(spec)
+
+
+def contraction_lengths(concrete_function) -> list[int]:
+    """How many terms each matrix product of a traced function sums (its operands' shapes)."""
+    lengths = []
+    for op in concrete_function.graph.get_operations():
+        if op.type in ("MatMul", "BatchMatMulV2"):
+            a = op.inputs[0].shape
+            transpose = op.get_attr("transpose_a") if op.type == "MatMul" else op.get_attr("adj_x")
+            lengths.append(a[-2] if transpose else a[-1])
+    return lengths
+
+
+def test_cnn_training_step_has_no_cpu_dependent_kernel_or_long_product():
+    step = cnn_training_step()
+    found = kernels(step)
+    assert {"Conv2D", "ExtractImagePatches", "BatchMatMulV2", "MaxPoolGrad"} <= found
+    assert not found & (APPROXIMATE_KERNELS | BLOCKED_SUM_KERNELS)
+    # Every product sums few terms: an image's 64 or 4 positions, the dense layer's 64 inputs or
+    # 10 outputs, the batch's 32 images.
+    assert sorted(contraction_lengths(step)) == [4, 10, 32, 64, 64]
+
+
+def test_the_guard_sees_keras_convolution_gradients():
+    """The check can fail: Keras's own Conv2D brings TensorFlow's backprop kernels."""
+    assert kernels(cnn_training_step(conv=keras.layers.Conv2D)) & BLOCKED_SUM_KERNELS == {
+        "Conv2DBackpropFilter",
+        "Conv2DBackpropInput",
+    }
+
+
+def test_exact_conv2d_refuses_what_it_does_not_support():
+    for kwargs, rule in [
+        (dict(strides=2), "strides"),
+        (dict(dilation_rate=2), "dilation_rate"),
+        (dict(groups=2), "groups"),
+        (dict(data_format="channels_first"), "data_format"),
+    ]:
+        with pytest.raises(ValueError, match=f"ExactConv2D supports only {rule}="):
+            el.ExactConv2D(4, 3, **kwargs)
+
+
+def test_exact_conv2d_survives_cloning_and_saving(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((6, 6, 2)), el.ExactConv2D(3, 3, padding="same", activation="relu")])
+    model.save(tmp_path / "model.keras")
+    restored = keras.models.load_model(tmp_path / "model.keras")
+    assert type(restored.layers[0]) is el.ExactConv2D
+    assert type(keras.models.clone_model(model).layers[0]) is el.ExactConv2D
+    x = np.random.default_rng(0).normal(size=(4, 6, 6, 2)).astype(np.float32)
+    np.testing.assert_array_equal(restored(x), model(x))

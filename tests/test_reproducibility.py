@@ -54,6 +54,8 @@ def test_tensorflow_environment_is_fixed_before_tensorflow_loads():
     assert el.reproducible(3) == 3
     assert tf.config.threading.get_intra_op_parallelism_threads() == 1
     assert tf.config.threading.get_inter_op_parallelism_threads() == 1
+    # Compiled functions run as traced: Grappler would rewrite x / sqrt(y) into x * rsqrt(y).
+    assert tf.config.optimizer.get_experimental_options().get("disable_meta_optimizer") is True
 
 
 def test_importing_tensorflow_first_is_refused():
