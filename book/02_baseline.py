@@ -45,7 +45,9 @@ el.use_book_style()
 # checks that the numeric path does not depend on the processor: importing `ensemble_lib` first
 # switched off TensorFlow's oneDNN kernels and kept NumPy and OpenBLAS to the code every x86-64
 # CPU has (all of them otherwise pick AVX-512, AVX2 or SSE code at run time, and each rounds a
-# little differently), and every op runs on one thread. Without that, 500 epochs of SGD turn
+# little differently); every op runs on one thread, and compiled functions run as traced, without
+# the graph rewrites TensorFlow would otherwise apply (some of them swap a division for an
+# approximate instruction, see below). Without that, 500 epochs of SGD turn
 # differences in the last bit into a different test accuracy on another computer. With it,
 # re-running this page anywhere gives the numbers printed here.
 
