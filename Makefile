@@ -105,6 +105,8 @@ bench: $(STAMP)
 	@$(BIN)/python benchmarks/bench_training.py
 	@echo "==> Benchmark: chapter 06's study with the replica engine, against Keras's fit (about 1 minute)"
 	@$(BIN)/python benchmarks/bench_engine.py
+	@echo "==> Benchmark: chapter 08's CNN, 20 seeds in one replica model against one fit per seed (about 20 seconds)"
+	@$(BIN)/python benchmarks/bench_cnn.py
 
 clean:
 	rm -rf _build

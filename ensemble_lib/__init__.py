@@ -13,6 +13,7 @@ from .batchnorm import *  # noqa: F403
 from .bayes import *  # noqa: F403
 from .calibration import *  # noqa: F403
 from .checkpoints import *  # noqa: F403
+from .cnn import *  # noqa: F403
 from .data import *  # noqa: F403
 from .exact import *  # noqa: F403
 from .ensembles import *  # noqa: F403
@@ -31,7 +32,7 @@ from .training import *  # noqa: F403
 _MODULES = [
     globals()[name]
     for name in (
-        "reproducibility", "averaging", "batchnorm", "bayes", "calibration", "checkpoints", "data", "exact",
+        "reproducibility", "averaging", "batchnorm", "bayes", "calibration", "checkpoints", "cnn", "data", "exact",
         "ensembles", "models", "plotting", "progress", "recipe", "replicas", "schedules", "statistics", "study",
         "training",
     )

@@ -22,8 +22,8 @@ size gives other blocks and another rounding. Sums of up to a few hundred terms 
 on any current x86-64 processor (measured on the emulated CPU: products over 400 terms agree,
 over 432 they do not). A dense layer's products stay below that; a convolution's weight
 gradient does not: it sums over every position of every image in the batch (2048 terms for 32
-images of 8 x 8 pixels). :class:`ExactConv2D` computes it image by image, each sum over one
-image's positions, and adds the images' contributions in a fixed order (chapter 08).
+images of 8 x 8 pixels). :class:`ExactConv2D` computes it in chunks of 256 positions and adds
+the chunks' sums in a fixed order (chapter 08).
 """
 
 from __future__ import annotations
@@ -83,36 +83,41 @@ def _pads(size: int, padding: str) -> tuple[int, int]:
     return (size - 1) // 2, size - 1 - (size - 1) // 2
 
 
-def _exact_conv2d(x, kernel, padding: str):
-    """A stride-1 2-D convolution whose gradients sum in the same order on every CPU (see ExactConv2D)."""
-    kh, kw, cin, cout = kernel.shape
+def _exact_conv2d(x, kernel, padding: str, groups: int):
+    """A stride-1 2-D convolution whose gradients sum in the same order on every CPU (see ExactConv2D).
+
+    ``kernel``: ``(kh, kw, cin / groups, cout)``, Keras's layout; group ``g`` maps input channels
+    ``g * cin / groups ...`` to output channels ``g * cout / groups ...``.
+    """
+    kh, kw, ci, cout = kernel.shape
+    co = cout // groups
     (top, bottom), (left, right) = _pads(kh, padding), _pads(kw, padding)
 
     @tf.custom_gradient
     def convolve(x, kernel):
         def gradients(dy):
             # Input gradient: the transposed convolution, written as a forward convolution of the
-            # output gradient (padded so that every input pixel sees the outputs it fed) with the
-            # kernel turned by 180 degrees and its channel axes swapped. Each output of it sums
-            # kh * kw * cout terms, as a forward pass does.
-            flipped = tf.transpose(tf.reverse(kernel, axis=[0, 1]), [0, 1, 3, 2])
+            # output gradient (padded so that every input pixel sees the outputs it fed) with each
+            # group's kernel turned by 180 degrees and its channel axes swapped. Each of its
+            # outputs sums kh * kw * cout / groups terms, as a forward pass does.
+            turned = tf.reshape(tf.reverse(kernel, axis=[0, 1]), [kh, kw, ci, groups, co])
+            turned = tf.reshape(tf.transpose(turned, [0, 1, 4, 3, 2]), [kh, kw, co, groups * ci])
             padded = tf.pad(dy, [[0, 0], [kh - 1 - top, kh - 1 - bottom], [kw - 1 - left, kw - 1 - right], [0, 0]])
-            dx = tf.nn.conv2d(padded, flipped, 1, "VALID")
-            # Kernel gradient: each image's patches against its output gradient, one product per
-            # chunk of at most MAX_TERMS positions, then the chunks' sums added in order.
+            dx = tf.nn.conv2d(padded, turned, 1, "VALID")
+            # Kernel gradient: the input patches against the output gradient, group by group,
+            # one product per chunk of MAX_TERMS positions (the batch's positions in order, image
+            # after image, the last chunk filled with zeros, which add exact zeros), then the
+            # chunks' sums added in order.
             patches = tf.image.extract_patches(x, [1, kh, kw, 1], [1, 1, 1, 1], [1, 1, 1, 1], padding)
-            positions = patches.shape[1] * patches.shape[2]
-            chunk = min(positions, MAX_TERMS)
-            extra = -positions % chunk
-            patches = tf.reshape(patches, [-1, positions, kh * kw * cin])
-            g = tf.reshape(dy, [-1, positions, cout])
-            if extra:  # zero positions add exact zeros
-                patches = tf.pad(patches, [[0, 0], [0, extra], [0, 0]])
-                g = tf.pad(g, [[0, 0], [0, extra], [0, 0]])
-            patches = tf.reshape(patches, [-1, chunk, kh * kw * cin])
-            g = tf.reshape(g, [-1, chunk, cout])
-            dk = tf.reduce_sum(tf.matmul(patches, g, transpose_a=True), axis=0)
-            return dx, tf.reshape(dk, [kh, kw, cin, cout])
+            patches = tf.transpose(tf.reshape(patches, [-1, kh * kw, groups, ci]), [2, 0, 1, 3])
+            patches = tf.reshape(patches, [groups, -1, kh * kw * ci])
+            g = tf.transpose(tf.reshape(dy, [-1, groups, co]), [1, 0, 2])
+            extra = -tf.shape(g)[1] % MAX_TERMS
+            patches = tf.reshape(tf.pad(patches, [[0, 0], [0, extra], [0, 0]]), [groups, -1, MAX_TERMS, kh * kw * ci])
+            g = tf.reshape(tf.pad(g, [[0, 0], [0, extra], [0, 0]]), [groups, -1, MAX_TERMS, co])
+            dk = tf.reduce_sum(tf.matmul(patches, g, transpose_a=True), axis=1)  # (groups, kh*kw*ci, co)
+            dk = tf.transpose(tf.reshape(dk, [groups, kh, kw, ci, co]), [1, 2, 3, 0, 4])
+            return dx, tf.reshape(dk, [kh, kw, ci, cout])
 
         return tf.nn.conv2d(x, kernel, 1, padding), gradients
 
@@ -125,12 +130,14 @@ class ExactConv2D(keras.layers.Conv2D):
 
     The forward pass is TensorFlow's own convolution. The gradients are written out (see the
     module docstring): the input gradient as a forward convolution with the turned kernel, the
-    kernel gradient image by image, so that no product sums more than :data:`MAX_TERMS` terms. Keep
-    ``kernel_size[0] * kernel_size[1] * channels`` at most 256 for the forward pass's own sums
-    (for a 3 x 3 kernel: 28 input channels and 28 filters at most).
+    kernel gradient chunk by chunk, so that no product sums more than :data:`MAX_TERMS` terms. Keep
+    ``kernel_size[0] * kernel_size[1] * channels / groups`` at most 256, for input channels and
+    for filters, for the forward pass's own sums (with a 3 x 3 kernel: 28 channels per group).
 
-    Takes Keras's arguments; only what the book needs is supported: stride 1, no dilation, one
-    group, ``"valid"`` or ``"same"`` padding, channels last. Downsample with a pooling layer.
+    Takes Keras's arguments; only what the book needs is supported: stride 1, no dilation,
+    ``"valid"`` or ``"same"`` padding, channels last. ``groups`` splits the channels into
+    independent convolutions, as in Keras; chapter 08 holds many networks in one model that way.
+    Downsample with a pooling layer.
 
     Raises:
         ValueError: for a stride, dilation, group count, padding or data format it does not support.
@@ -141,7 +148,6 @@ class ExactConv2D(keras.layers.Conv2D):
         unsupported = {
             "strides": (self.strides, (1, 1)),
             "dilation_rate": (self.dilation_rate, (1, 1)),
-            "groups": (self.groups, 1),
             "data_format": (self.data_format, "channels_last"),
         }
         for name, (value, allowed) in unsupported.items():
@@ -151,4 +157,4 @@ class ExactConv2D(keras.layers.Conv2D):
             raise ValueError(f"ExactConv2D supports padding 'valid' or 'same', got {self.padding!r}")
 
     def convolution_op(self, inputs, kernel):
-        return _exact_conv2d(inputs, kernel, self.padding.upper())
+        return _exact_conv2d(inputs, kernel, self.padding.upper(), self.groups)

@@ -34,6 +34,16 @@ from ._checks import check_int, check_real, check_seed
 __all__ = ["RECIPE", "Recipe", "epoch_order", "layer_seeds"]
 
 
+def check_sgd_fields(recipe) -> None:
+    """The training fields every recipe has (this one's and chapter 08's ``CNNRecipe``), checked."""
+    check_real(recipe.learning_rate, "learning_rate", low=0, open_interval=True)
+    check_real(recipe.momentum, "momentum")
+    if not 0 <= recipe.momentum < 1:
+        raise ValueError(f"momentum must be in [0, 1), got {recipe.momentum}")
+    check_int(recipe.batch_size, "batch_size", minimum=1)
+    check_int(recipe.epochs, "epochs", minimum=1)
+
+
 @dataclass(frozen=True)
 class Recipe:
     """Chapter 02's training recipe: ``RECIPE`` is the book's; ``RECIPE.replace(...)`` a variant.
@@ -65,12 +75,7 @@ class Recipe:
 
     def __post_init__(self):
         check_int(self.hidden_units, "hidden_units", minimum=1)
-        check_real(self.learning_rate, "learning_rate", low=0, open_interval=True)
-        check_real(self.momentum, "momentum")
-        if not 0 <= self.momentum < 1:
-            raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
-        check_int(self.batch_size, "batch_size", minimum=1)
-        check_int(self.epochs, "epochs", minimum=1)
+        check_sgd_fields(self)
         check_real(self.l2, "l2", low=0)
 
     def replace(self, **changes) -> Recipe:

@@ -5,10 +5,10 @@ Usage: python tests/portable_numbers.py OUT.npz
 Five epochs of chapter 02's recipe in Keras (weights, per-epoch loss, learning-curve accuracy,
 test probabilities and log-loss), five epochs of three replicas under two schedules in chapter
 06's engine (weights, kept weights, weight EMA, probabilities, accuracy and log-loss), the Bayes
-posterior and a t interval (NumPy and SciPy), and a small CNN trained with ``ExactConv2D`` and
-``ExactBatchNormalization``, with its ``update_batchnorm`` statistics. The test runs this natively
+posterior and a t interval (NumPy and SciPy), and two replicas of chapter 08's CNN (``ExactConv2D``,
+``ExactBatchNormalization``) trained together, with their ``update_batchnorm`` statistics. The test runs this natively
 and on an emulated CPU and compares the files bit for bit. ``builtin_softmax`` (TensorFlow's own
-softmax of the same logits) and ``builtin_batchnorm_probabilities`` (the network with Keras's own
+softmax of the same logits) and ``builtin_batchnorm_probabilities`` (the CNN with Keras's own
 BatchNormalization) are the entries expected to differ, proof that the emulated CPU really
 rounds differently and that the exact variants are needed.
 """
@@ -74,39 +74,45 @@ def main(path: str) -> None:
     interval = el.mean_interval(log_loss)
     out["interval"] = np.array([interval.mean, interval.low, interval.high])
 
-    # A small CNN on 8 x 8 digits (chapter 08): ExactConv2D and ExactBatchNormalization, two
-    # epochs of fit, predictions by predict (a compiled function), and the statistics
-    # update_batchnorm sets. Keras's own BatchNormalization (its Rsqrt) for contrast.
+    # Chapter 08's CNN (ExactConv2D, ExactBatchNormalization): two replicas trained together by
+    # fit for two epochs, with an EMA of their weights, their predictions (predict: a compiled
+    # function), the statistics update_batchnorm sets, and the predictions after it. Keras's own
+    # BatchNormalization (its Rsqrt) in the same network for contrast.
     import keras
-    from sklearn.datasets import load_digits
 
-    digits = load_digits()
-    images = (digits.images[:200, :, :, None] / 16.0).astype(np.float32)
-    for kind, layer in (("exact", el.ExactBatchNormalization), ("builtin", keras.layers.BatchNormalization)):
-        keras.utils.set_random_seed(0)
-        net = keras.Sequential(
-            [
-                keras.Input((8, 8, 1)),
-                el.ExactConv2D(8, 3, padding="same"),
-                layer(),
-                keras.layers.ReLU(),
-                keras.layers.MaxPooling2D(2),
-                el.ExactConv2D(16, 3, padding="same"),
-                layer(),
-                keras.layers.ReLU(),
-                keras.layers.Flatten(),
-                keras.layers.Dense(10, activation=el.exact_softmax),
-            ]
-        )
-        net.compile(keras.optimizers.SGD(0.05, momentum=0.9), "sparse_categorical_crossentropy")
-        net.fit(images, digits.target[:200], batch_size=32, epochs=2, verbose=0)
-        out[f"{kind}_batchnorm_probabilities"] = net.predict(images, verbose=0)
-        if kind == "exact":
-            for i, weight in enumerate(net.get_weights()):
-                out[f"exact_cnn_weight_{i}"] = weight
-            for name, (mean, variance) in el.update_batchnorm(net, images).items():
-                out.update({f"{name}_updated_mean": mean, f"{name}_updated_variance": variance})
-            out["exact_cnn_updated_probabilities"] = net.predict(images, verbose=0)
+    digits = el.load_digit_images()
+    recipe = el.CNN_RECIPE.replace(epochs=2)
+    seeds = [0, 1]
+    test_images = el.stack_images(digits.x_test[:300], len(seeds))
+    replicas = el.build_cnn_replicas(seeds, recipe)
+    replicas.compile(
+        keras.optimizers.SGD(recipe.learning_rate, momentum=recipe.momentum, use_ema=True), el.replica_loss
+    )
+    replicas.fit(
+        el.replica_batches(digits.x_train, digits.y_train, seeds, recipe),
+        epochs=recipe.epochs,
+        steps_per_epoch=recipe.steps_per_epoch(len(digits.x_train)),
+        verbose=0,
+    )
+    out["cnn_probabilities"] = replicas.predict(test_images, verbose=0)
+    for i, weight in enumerate(replicas.get_weights()):
+        out[f"cnn_weight_{i}"] = weight
+    for name, (mean, variance) in el.update_batchnorm(replicas, el.stack_images(digits.x_train, len(seeds))).items():
+        out.update({f"cnn_{name}_updated_mean": mean, f"cnn_{name}_updated_variance": variance})
+    out["cnn_updated_probabilities"] = replicas.predict(test_images, verbose=0)
+    builtin = el.model_with_weights(el.build_cnn(0, recipe), el.replica_weights(replicas.get_weights(), 0))
+    builtin = keras.Sequential(
+        [keras.Input((8, 8, 1))]
+        + [
+            keras.layers.BatchNormalization() if isinstance(layer, el.ExactBatchNormalization) else layer
+            for layer in builtin.layers
+        ]
+    )
+    builtin.compile(
+        keras.optimizers.SGD(recipe.learning_rate, momentum=recipe.momentum), "sparse_categorical_crossentropy"
+    )
+    builtin.fit(digits.x_train, digits.y_train, batch_size=32, epochs=1, shuffle=False, verbose=0)
+    out["builtin_batchnorm_probabilities"] = builtin.predict(digits.x_test[:300], verbose=0)
 
     logits = np.random.default_rng(0).normal(scale=3.0, size=(1000, 3)).astype(np.float32)
     out["builtin_softmax"] = tf.nn.softmax(logits).numpy()

@@ -35,3 +35,13 @@ def test_engine_benchmark_runs(problem, monkeypatch):
     assert bench.keras_replica_model_seconds_per_model(problem, replicas=4) > 0
     trained, seconds = bench.study(problem)
     assert trained == 8 * len(bench.SEEDS) and seconds > 0
+
+
+def test_cnn_benchmark_runs(monkeypatch):
+    spec = importlib.util.spec_from_file_location("bench_cnn", BENCHMARKS / "bench_cnn.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    monkeypatch.setattr(bench, "RECIPE", el.CNN_RECIPE.replace(epochs=1))
+    digits = el.load_digit_images()
+    for seconds, accuracy in (bench.plain_fit(digits, seeds=(0,)), bench.replica_fit(digits, seeds=[0, 1])):
+        assert seconds > 0 and 0 <= accuracy <= 1

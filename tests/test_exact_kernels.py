@@ -196,31 +196,35 @@ BLOCKED_SUM_KERNELS = frozenset(
 )
 
 
-def conv_pair(padding, kernel_size, channels, filters, seed=0):
+def conv_pair(padding, kernel_size, channels, filters, groups=1, seed=0):
     """Keras's Conv2D and ExactConv2D with the same weights."""
     layers = []
     for kind in (keras.layers.Conv2D, el.ExactConv2D):
         keras.utils.set_random_seed(seed)
-        layers.append(kind(filters, kernel_size, padding=padding))
+        layers.append(kind(filters, kernel_size, padding=padding, groups=groups))
         layers[-1].build((None, None, None, channels))
     return layers
 
 
 @pytest.mark.parametrize(
-    "padding, kernel_size, size, channels, filters",
+    "padding, kernel_size, size, channels, filters, groups",
     [
-        ("same", 3, 8, 1, 8),
-        ("same", 3, 8, 8, 16),
-        ("valid", 3, 4, 16, 24),
-        ("same", (2, 4), 7, 3, 5),  # even sizes: uneven padding
-        ("valid", (1, 3), 9, 2, 4),
-        ("same", 3, 20, 2, 3),  # 400 positions: two chunks of 256, zero-padded
+        ("same", 3, 8, 1, 8, 1),
+        ("same", 3, 8, 8, 16, 1),
+        ("valid", 3, 4, 16, 24, 1),
+        ("same", (2, 4), 7, 3, 5, 1),  # even sizes: uneven padding
+        ("valid", (1, 3), 9, 2, 4, 1),
+        ("same", 3, 20, 2, 3, 1),  # 5 x 420 positions: 9 chunks of 256, the last zero-padded
+        ("same", 3, 8, 4, 8, 4),  # four independent convolutions, one input channel each
+        ("valid", 3, 6, 6, 9, 3),
     ],
 )
-def test_exact_conv2d_computes_keras_convolution_and_its_gradients(padding, kernel_size, size, channels, filters):
+def test_exact_conv2d_computes_keras_convolution_and_its_gradients(
+    padding, kernel_size, size, channels, filters, groups
+):
     rng = np.random.default_rng(1)
     x = tf.constant(rng.normal(size=(5, size, size + 1, channels)).astype(np.float32))
-    keras_layer, exact_layer = conv_pair(padding, kernel_size, channels, filters)
+    keras_layer, exact_layer = conv_pair(padding, kernel_size, channels, filters, groups)
     results = []
     for layer in (keras_layer, exact_layer):
         with tf.GradientTape() as tape:
@@ -277,9 +281,9 @@ def test_cnn_training_step_has_no_cpu_dependent_kernel_or_long_product():
     found = kernels(step)
     assert {"Conv2D", "ExtractImagePatches", "BatchMatMulV2", "MaxPoolGrad"} <= found
     assert not found & (APPROXIMATE_KERNELS | BLOCKED_SUM_KERNELS)
-    # Every product sums few terms: an image's 64 or 4 positions, the dense layer's 64 inputs or
-    # 10 outputs, the batch's 32 images.
-    assert sorted(contraction_lengths(step)) == [4, 10, 32, 64, 64]
+    # Every product sums few terms: chunks of 256 positions, the dense layer's 64 inputs or 10
+    # outputs, the batch's 32 images.
+    assert sorted(contraction_lengths(step)) == [10, 32, 64, 256, 256]
 
 
 def test_the_guard_sees_keras_convolution_gradients():
@@ -294,7 +298,6 @@ def test_exact_conv2d_refuses_what_it_does_not_support():
     for kwargs, rule in [
         (dict(strides=2), "strides"),
         (dict(dilation_rate=2), "dilation_rate"),
-        (dict(groups=2), "groups"),
         (dict(data_format="channels_first"), "data_format"),
     ]:
         with pytest.raises(ValueError, match=f"ExactConv2D supports only {rule}="):
