@@ -280,13 +280,15 @@ def replica_weights(weights, replica: int) -> list[np.ndarray]:
     return [np.ascontiguousarray(w) for w in out]
 
 
+@keras.saving.register_keras_serializable(package="ensemble_lib", name="replica_loss")
 def replica_loss(y_true, y_pred):
     """The replicas' cross-entropies, summed over replicas, per image (chapter 08).
 
     ``y_true``: labels ``(batch, R)``; ``y_pred``: probabilities ``(batch, R, 10)`` from the
     exact softmax (the loss is computed from its logits). Keras averages the result over the
     batch, so the training loss is the sum of the replicas' mean losses and each replica's
-    gradient is its own run's.
+    gradient is its own run's. Registered by name, so a compiled replica model can be cloned
+    (:func:`~ensemble_lib.averaging.model_with_weights`, :func:`~ensemble_lib.checkpoints.load_checkpoints`).
     """
     per_replica = keras.losses.sparse_categorical_crossentropy(y_true, y_pred)
     return keras.ops.sum(per_replica, axis=-1)

@@ -32,8 +32,9 @@ millisecond, three quarters of it in Eigen's small batched products. Whatever th
 these are the same kernels in the same order: the results are bit-identical natively and on an
 emulated CPU (``tests/test_emulated_cpu.py``).
 
-For chapter 08's networks (convolutions, BatchNorm) the same shape applies: stacked weights,
-a forward pass of batched ops and its hand-written gradient per layer type.
+Chapter 08's CNN (convolutions, batch normalisation) takes another route to the same end: its
+replicas are the groups of grouped layers in one ordinary Keras model (:mod:`ensemble_lib.cnn`),
+which keeps Keras's callbacks, EMA and schedules, at 4.5 times the speed of one ``fit`` per seed.
 """
 
 from __future__ import annotations

@@ -162,3 +162,21 @@ def test_bad_arguments_are_refused(digits):
         el.replica_batches(digits.x_train, digits.y_train + 1, [0])
     with pytest.raises(ValueError, match="y must hold one label per point"):
         el.replica_batches(digits.x_train, digits.y_train[:-1], [0])
+
+
+def test_a_compiled_replica_model_can_be_cloned_for_averages_and_checkpoints(digits, tmp_path):
+    """model_with_weights and load_checkpoints clone the model: its loss must be known by name."""
+    model = compile_replicas(el.build_cnn_replicas([0, 1], RECIPE))
+    saver = el.EpochCheckpoints(tmp_path / "run", last=1, replace=True)
+    model.fit(
+        el.replica_batches(digits.x_train, digits.y_train, [0, 1], RECIPE),
+        epochs=1,
+        steps_per_epoch=2,
+        callbacks=[saver],
+        verbose=0,
+    )
+    ((epoch, weights),) = el.load_checkpoints(tmp_path / "run", like=model)
+    clone = el.model_with_weights(model, weights)
+    assert epoch == 0
+    images = el.stack_images(digits.x_test[:50], 2)
+    np.testing.assert_array_equal(clone.predict(images, verbose=0), model.predict(images, verbose=0))
