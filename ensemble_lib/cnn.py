@@ -112,7 +112,7 @@ class CNNRecipe:
     """
 
     filters: tuple[int, int] = (8, 16)
-    learning_rate: float = 0.05
+    learning_rate: float = 0.1
     momentum: float = 0.9
     batch_size: int = 32
     epochs: int = 60
