@@ -337,19 +337,11 @@ for key, n in (("cos_gain", "cosine annealing alone"), ("ens_gain", "snapshot en
     glue(key, float(rows[n][1].difference.mean), display=False)
 
 
-def verdict(paired, adjusted_p, better_is_lower=False):
-    """Words for one Holm-adjusted test: the sign of the mean difference decides help or harm."""
-    if adjusted_p >= 0.05:
-        return "no detectable effect"
-    gain = -paired.difference.mean if better_is_lower else paired.difference.mean
-    return "helps" if gain > 0 else "hurts"
-
-
 words, robust_words = {}, {}
 for n in names:
     lower = (False, True, False, True)  # accuracy: higher is better; log-loss: lower
-    words[n] = tuple(verdict(comparisons[n][j], p_t[n, j], lower[j]) for j in range(4))
-    robust_words[n] = tuple(verdict(comparisons[n][j], p_w[n, j], lower[j]) for j in range(4))
+    words[n] = tuple(el.verdict(comparisons[n][j], p_t[n, j], lower[j]) for j in range(4))
+    robust_words[n] = tuple(el.verdict(comparisons[n][j], p_w[n, j], lower[j]) for j in range(4))
 helps = [n for n in names if words[n][0] == "helps"]
 undetected = [n for n in names if words[n][0] == "no detectable effect"]
 glue("acc_helps", "; ".join(helps), display=False)

@@ -440,15 +440,8 @@ p_t = dict(zip(flat, el.holm([rows[name][j].p_value for name, j in flat])))
 p_w = dict(zip(flat, el.holm([rows[name][j].wilcoxon_p_value for name, j in flat])))
 
 
-def verdict(paired, adjusted_p, lower_is_better):
-    if adjusted_p >= 0.05:
-        return "no detectable effect"
-    gain = -paired.difference.mean if lower_is_better else paired.difference.mean
-    return "helps" if gain > 0 else "hurts"
-
-
-words = {name: tuple(verdict(rows[name][j], p_t[name, j], j == 1) for j in range(2)) for name in names}
-robust = {name: tuple(verdict(rows[name][j], p_w[name, j], j == 1) for j in range(2)) for name in names}
+words = {name: tuple(el.verdict(rows[name][j], p_t[name, j], j == 1) for j in range(2)) for name in names}
+robust = {name: tuple(el.verdict(rows[name][j], p_w[name, j], j == 1) for j in range(2)) for name in names}
 print(f"{'comparison':34} {'accuracy':>21} {'Holm t':>7} {'Holm W':>7} {'log-loss':>21} {'Holm t':>7} {'Holm W':>7}")
 for name in names:
     print(f"{name:34} {words[name][0]:>21} {p_t[name, 0]:7.3f} {p_w[name, 0]:7.3f}"

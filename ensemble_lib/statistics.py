@@ -22,7 +22,7 @@ from scipy import stats as _stats
 
 from ._checks import check_int, check_numeric_array, check_real
 
-__all__ = ["Interval", "PairedComparison", "holm", "mean_interval", "paired_comparison", "sd_ratio"]
+__all__ = ["Interval", "PairedComparison", "holm", "mean_interval", "paired_comparison", "sd_ratio", "verdict"]
 
 
 def _check_values(values, name: str) -> np.ndarray:
@@ -192,6 +192,36 @@ def holm(p_values) -> np.ndarray:
     adjusted = np.empty(m)
     adjusted[order] = np.maximum.accumulate(stepped)
     return adjusted
+
+
+def verdict(paired, adjusted_p, lower_is_better: bool = False, alpha: float = 0.05) -> str:
+    """The book's words for one adjusted test: "helps", "hurts" or "no detectable effect" (chapter 06).
+
+    "no detectable effect" when ``adjusted_p`` (a :func:`holm`-adjusted p-value of ``paired``'s
+    test) is at least ``alpha``; otherwise the sign of the mean difference decides, read as a
+    gain when higher is better (accuracy) or as a loss when lower is better (log-loss).
+
+    Args:
+        paired: the :class:`PairedComparison` ``method - baseline``.
+        adjusted_p: its adjusted p-value, in ``[0, 1]``.
+        lower_is_better: whether the measure improves downwards.
+        alpha: the level, in ``(0, 1)``.
+
+    Raises:
+        TypeError: if ``paired`` is not a :class:`PairedComparison`, ``adjusted_p`` or ``alpha``
+            is not a number, or ``lower_is_better`` is not a bool.
+        ValueError: if ``adjusted_p`` is outside ``[0, 1]`` or ``alpha`` outside ``(0, 1)``.
+    """
+    if not isinstance(paired, PairedComparison):
+        raise TypeError(f"paired must be a PairedComparison (from paired_comparison), got {type(paired).__name__}")
+    adjusted_p = check_real(adjusted_p, "adjusted_p", 0, 1)
+    if not isinstance(lower_is_better, (bool, np.bool_)):
+        raise TypeError(f"lower_is_better must be a bool, got {type(lower_is_better).__name__}")
+    alpha = check_real(alpha, "alpha", 0, 1, open_interval=True)
+    if adjusted_p >= alpha:
+        return "no detectable effect"
+    gain = -paired.difference.mean if lower_is_better else paired.difference.mean
+    return "helps" if gain > 0 else "hurts"
 
 
 def sd_ratio(method, baseline, confidence: float = 0.95, resamples: int = 9999) -> Interval:

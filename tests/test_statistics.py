@@ -85,3 +85,19 @@ def test_statistics_reject_bad_arguments(args, match):
 def test_mean_interval_rejects_bad_confidence():
     with pytest.raises(ValueError, match=r"confidence must be a finite number in \(0, 1\)"):
         el.mean_interval([0.1, 0.2], confidence=95)
+
+
+def test_verdict_reads_the_adjusted_test_and_the_sign():
+    up = el.paired_comparison([0.9, 0.8, 0.85], [0.8, 0.7, 0.8])
+    assert el.verdict(up, 0.01) == "helps"
+    assert el.verdict(up, 0.01, lower_is_better=True) == "hurts"  # a log-loss that went up
+    assert el.verdict(up, 0.05) == "no detectable effect"  # at the level: not below it
+    assert el.verdict(up, 0.04, alpha=0.01) == "no detectable effect"
+    with pytest.raises(TypeError, match="paired must be a PairedComparison"):
+        el.verdict(0.1, 0.01)
+    with pytest.raises(ValueError, match=r"adjusted_p must be a finite number in \[0, 1\]"):
+        el.verdict(up, 1.5)
+    with pytest.raises(TypeError, match="lower_is_better must be a bool"):
+        el.verdict(up, 0.01, lower_is_better="yes")
+    with pytest.raises(ValueError, match=r"alpha must be a finite number in \(0, 1\)"):
+        el.verdict(up, 0.01, alpha=0)
