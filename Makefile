@@ -22,7 +22,8 @@ help:
 	@echo "make browser  open every page of the built book in headless Chromium (after make book)"
 	@echo "make lab      open the chapters in JupyterLab (.py and .ipynb kept in sync)"
 	@echo "make sync     re-sync every .ipynb from its .py and re-execute it in a fresh kernel"
-	@echo "make bench    time training: original idiom vs the book's, each chapter, chapter 06's engine vs Keras"
+	@echo "make bench    time training: original idiom vs the book's, each chapter, chapter 06's engine vs Keras,"
+	@echo "              the replica models of chapters 08 and 09 vs one fit per seed"
 	@echo "make clean    remove _build (keeps .venv)"
 
 venv: $(STAMP)
@@ -107,6 +108,8 @@ bench: $(STAMP)
 	@$(BIN)/python benchmarks/bench_engine.py
 	@echo "==> Benchmark: chapter 08's CNN, 20 seeds in one replica model against one fit per seed (about 20 seconds)"
 	@$(BIN)/python benchmarks/bench_cnn.py
+	@echo "==> Benchmark: chapter 09's binary MLP, 40 seeds in one replica model against one fit per seed (about 10 seconds)"
+	@$(BIN)/python benchmarks/bench_binary.py
 
 clean:
 	rm -rf _build

@@ -10,6 +10,7 @@ from .reproducibility import *  # noqa: F403, I001
 
 from .averaging import *  # noqa: F403
 from .batchnorm import *  # noqa: F403
+from .binary import *  # noqa: F403
 from .bayes import *  # noqa: F403
 from .calibration import *  # noqa: F403
 from .checkpoints import *  # noqa: F403
@@ -32,9 +33,9 @@ from .training import *  # noqa: F403
 _MODULES = [
     globals()[name]
     for name in (
-        "reproducibility", "averaging", "batchnorm", "bayes", "calibration", "checkpoints", "cnn", "data", "exact",
-        "ensembles", "models", "plotting", "progress", "recipe", "replicas", "schedules", "statistics", "study",
-        "training",
+        "reproducibility", "averaging", "batchnorm", "binary", "bayes", "calibration", "checkpoints", "cnn", "data",
+        "exact", "ensembles", "models", "plotting", "progress", "recipe", "replicas", "schedules", "statistics",
+        "study", "training",
     )
 ]  # fmt: skip
 __all__ = [name for module in _MODULES for name in module.__all__]

@@ -31,7 +31,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-__all__ = ["ExactConv2D", "exact_softmax"]
+__all__ = ["ExactConv2D", "exact_binary_crossentropy", "exact_sigmoid", "exact_softmax"]
 
 #: The most terms one matrix product of :class:`ExactConv2D` sums (positions of one image, taken
 #: in chunks of this many): below the cache blocking of every x86-64 processor measured.
@@ -74,6 +74,73 @@ def exact_softmax(x, axis: int = -1):
     # What Keras's own softmax does: categorical_crossentropy then takes the logits from here.
     probabilities._keras_logits = x
     return probabilities
+
+
+@keras.saving.register_keras_serializable(package="ensemble_lib", name="exact_sigmoid")
+def exact_sigmoid(x):
+    """The logistic function ``1 / (1 + exp(-x))`` from ``exp`` and division (chapter 09).
+
+    A drop-in for Keras's ``"sigmoid"`` activation on a binary output
+    (``Dense(1, activation=el.exact_sigmoid)``). TensorFlow's ``Sigmoid`` kernel is a rational
+    approximation inside Eigen whose instructions the book has not checked on every CPU; this one
+    is built from kernels the book's tests already hold exact. It computes ``e = exp(-|x|)`` and
+    returns ``1 / (1 + e)`` where ``x >= 0`` and ``e / (1 + e)`` elsewhere, so that no ``exp``
+    overflows. It remembers its input (``_keras_logits``) for
+    :func:`exact_binary_crossentropy`, the loss to train it with. Registered by name, so
+    cloned and saved models know it.
+
+    Raises:
+        TypeError: if ``x`` does not hold floating-point numbers.
+    """
+    x = keras.ops.convert_to_tensor(x)
+    if not keras.backend.is_float_dtype(x.dtype):
+        raise TypeError(f"x must hold floating-point logits, got dtype {x.dtype}")
+    # exp(-|x|), with -|x| written as a choice: abs's gradient at 0 is 0, the sigmoid's is 1/4.
+    positive = x >= 0
+    e = keras.ops.exp(keras.ops.where(positive, -x, x))
+    probabilities = keras.ops.where(positive, 1 / (1 + e), e / (1 + e))
+    probabilities._keras_logits = x
+    return probabilities
+
+
+def _binary_log_loss(y_true, y_pred):
+    """Elementwise binary cross-entropy from :func:`exact_sigmoid`'s logits, by ``log_softmax``."""
+    logits = getattr(y_pred, "_keras_logits", None)
+    if logits is None:
+        raise ValueError(
+            "y_pred must come straight from el.exact_sigmoid (the model's last activation): the loss is"
+            " computed from the logits it remembers"
+        )
+    if len(y_true.shape) != len(logits.shape):
+        raise ValueError(
+            f"y_true must have y_pred's rank {len(logits.shape)} (e.g. labels (batch, 1) for an output (batch, 1)),"
+            f" got shape {tuple(y_true.shape)}"
+        )
+    y = keras.ops.cast(y_true, logits.dtype)
+    if tf.executing_eagerly() and not bool(keras.ops.all((y >= 0) & (y <= 1))):
+        raise ValueError("y_true must hold targets in [0, 1] (labels 0 and 1)")
+    # log p(1) and log p(0) are log_softmax of [0, z]: TensorFlow's LogSoftmax kernel and its
+    # gradient are exact, where log1p's gradient (sigmoid_cross_entropy_with_logits) and log's
+    # (cross-entropy on probabilities) take a Reciprocal.
+    log_p = keras.ops.log_softmax(keras.ops.stack([keras.ops.zeros_like(logits), logits], axis=-1), axis=-1)
+    return -(y * log_p[..., 1] + (1 - y) * log_p[..., 0])
+
+
+@keras.saving.register_keras_serializable(package="ensemble_lib", name="exact_binary_crossentropy")
+def exact_binary_crossentropy(y_true, y_pred):
+    """Keras's ``binary_crossentropy`` for a model whose output is :func:`exact_sigmoid` (chapter 09).
+
+    The same value as ``keras.losses.binary_crossentropy`` (the mean over the last axis of
+    ``-y log p - (1 - y) log(1 - p)``), computed from the logits, so that neither the loss nor its
+    gradient needs an approximate kernel. Targets lie in ``[0, 1]`` (labels 0 and 1, or soft
+    targets), with the output's rank: labels ``(batch, 1)`` for ``Dense(1)``. (Given to
+    ``compile``, labels ``(batch,)`` work too: Keras adds the axis before calling the loss.)
+
+    Raises:
+        ValueError: if ``y_pred`` is not :func:`exact_sigmoid`'s output, ``y_true`` has another
+            rank, or (when run eagerly) a target lies outside ``[0, 1]``.
+    """
+    return keras.ops.mean(_binary_log_loss(y_true, y_pred), axis=-1)
 
 
 def _pads(size: int, padding: str) -> tuple[int, int]:

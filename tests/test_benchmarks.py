@@ -45,3 +45,13 @@ def test_cnn_benchmark_runs(monkeypatch):
     digits = el.load_digit_images()
     for seconds, accuracy in (bench.plain_fit(digits, seeds=(0,)), bench.replica_fit(digits, seeds=[0, 1])):
         assert seconds > 0 and 0 <= accuracy <= 1
+
+
+def test_binary_benchmark_runs(monkeypatch):
+    spec = importlib.util.spec_from_file_location("bench_binary", BENCHMARKS / "bench_binary.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    monkeypatch.setattr(bench, "RECIPE", el.BINARY_RECIPE.replace(epochs=1))
+    cases = el.load_cancer_cases()
+    for seconds, accuracy in (bench.plain_fit(cases, seeds=(0,)), bench.replica_fit(cases, seeds=[0, 1])):
+        assert seconds > 0 and 0 <= accuracy <= 1
