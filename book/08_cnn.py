@@ -517,6 +517,6 @@ plt.show()
 #
 # Open questions: would data augmentation or weight decay, which keep the gradients from
 # vanishing once the training images are fitted, give SWA something to average? Would fewer,
-# longer cycles, or dropping the first snapshot, make the snapshot ensemble pay? And the readers'
+# longer cycles, or dropping the first snapshot, make the snapshot ensemble pay? The readers'
 # other questions, a binary task with a sigmoid output and a pattern for one's own model, are
-# still to be answered.
+# the subject of the next chapter.
