@@ -23,6 +23,7 @@ from .plotting import *  # noqa: F403
 from .progress import *  # noqa: F403
 from .recipe import *  # noqa: F403
 from .replicas import *  # noqa: F403
+from .reporting import *  # noqa: F403
 from .schedules import *  # noqa: F403
 from .statistics import *  # noqa: F403
 from .study import *  # noqa: F403
@@ -34,8 +35,8 @@ _MODULES = [
     globals()[name]
     for name in (
         "reproducibility", "averaging", "batchnorm", "binary", "bayes", "calibration", "checkpoints", "cnn", "data",
-        "exact", "ensembles", "models", "plotting", "progress", "recipe", "replicas", "schedules", "statistics",
-        "study", "training",
+        "exact", "ensembles", "models", "plotting", "progress", "recipe", "replicas", "reporting", "schedules",
+        "statistics", "study", "training",
     )
 ]  # fmt: skip
 __all__ = [name for module in _MODULES for name in module.__all__]

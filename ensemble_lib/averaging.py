@@ -1,6 +1,6 @@
 """Polyak-Ruppert averaging: the weighted average, layer by layer, of several saved models.
 
-Introduced in chapter 03. Members are always ordered most recent first: member 1 is the last
+Introduced in chapter 3. Members are always ordered most recent first: member 1 is the last
 checkpoint of the run, member 2 the one before, and so on.
 """
 
@@ -13,11 +13,12 @@ from ._checks import check_int, check_numeric_array, check_positive
 
 __all__ = ["SCHEMES", "average_weights", "model_with_weights", "shares"]
 
+#: The three weightings of :func:`shares`, in the order the chapters show them.
 SCHEMES = ("equal", "linear", "exponential")
 
 
 def shares(n: int, scheme: str, alpha: float = 2.0) -> np.ndarray:
-    """How much each of ``n`` members counts, member 1 (the most recent) first; sums to 1 (chapter 03).
+    """How much each of ``n`` members counts, member 1 (the most recent) first; sums to 1 (chapter 3).
 
     * ``"equal"``: every member ``1/n``;
     * ``"linear"``: proportional to ``(n - i + 1) / n`` for member ``i``: n/n, (n-1)/n, ..., 1/n;
@@ -77,7 +78,7 @@ def _as_weight_list(member, index: int) -> list[np.ndarray]:
 
 
 def average_weights(members, shares) -> list[np.ndarray]:
-    """The weighted average of the members' weights, array by array (chapter 03).
+    """The weighted average of the members' weights, array by array (chapter 3).
 
     The sum runs in float64, member by member in the order given.
 
@@ -132,7 +133,7 @@ def average_weights(members, shares) -> list[np.ndarray]:
 
 
 def model_with_weights(like, weights):
-    """A new model of ``like``'s architecture holding ``weights`` (chapter 03).
+    """A new model of ``like``'s architecture holding ``weights`` (chapter 3).
 
     ``keras.models.clone_model`` builds the same layers with fresh variables; the weights are
     then set. ``like`` itself is not changed.

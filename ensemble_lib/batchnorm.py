@@ -1,6 +1,6 @@
 """Batch normalisation that is exact on every CPU, and its statistics after weight averaging.
 
-For the CNN chapter (chapter 08, to come). Two problems meet here.
+For the CNN chapter (chapter 8, to come). Two problems meet here.
 
 **Keras's BatchNormalization is not exact.** It normalises with TensorFlow's
 ``tf.nn.batch_normalization``, which takes ``1 / sqrt(variance + epsilon)`` from ``Rsqrt``, a
@@ -37,7 +37,7 @@ __all__ = ["ExactBatchNormalization", "batchnorm_layers", "update_batchnorm"]
 
 @keras.saving.register_keras_serializable(package="ensemble_lib", name="ExactBatchNormalization")
 class ExactBatchNormalization(keras.layers.BatchNormalization):
-    """``keras.layers.BatchNormalization`` without the approximate ``Rsqrt`` kernel (chapter 08).
+    """``keras.layers.BatchNormalization`` without the approximate ``Rsqrt`` kernel (chapter 8).
 
     Takes the same arguments and keeps the same variables (``gamma``, ``beta``, ``moving_mean``,
     ``moving_variance``) as Keras's layer, and trains and predicts like it to within float32
@@ -102,7 +102,7 @@ def batchnorm_layers(model) -> list:
 
 
 def update_batchnorm(model, data, batch_size: int = 256) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Set every BN layer's moving mean and variance to its inputs' statistics over ``data`` (chapter 08).
+    """Set every BN layer's moving mean and variance to its inputs' statistics over ``data`` (chapter 8).
 
     Layer by layer, first to last: the inputs the layer receives at inference (the layers before
     it in inference mode, earlier BN layers already updated) are computed for every point of
@@ -149,8 +149,10 @@ def update_batchnorm(model, data, batch_size: int = 256) -> dict[str, tuple[np.n
     x = x.astype(np.float32)
     result = {}
     for layer in layers:
-        features = keras.Model(inputs[0], layer.input)  # shares the model's layers and weights
-        parts = [np.asarray(features(x[s : s + batch_size], training=False)) for s in range(0, len(x), batch_size)]
+        # The model up to this layer: it shares the model's layers and weights.
+        features = keras.Model(inputs[0], layer.input)
+        batches = [x[s : s + batch_size] for s in range(0, len(x), batch_size)]
+        parts = [np.asarray(features(b, training=False)) for b in batches]
         values = np.concatenate(parts).astype(np.float64)
         axis = layer.axis % values.ndim
         others = tuple(a for a in range(values.ndim) if a != axis)

@@ -1,6 +1,6 @@
 """The Bayes-optimal classifier of the blobs problem: the ceiling no model can beat on average.
 
-Introduced in chapter 01. Because ``make_blobs`` draws each class from an isotropic Gaussian
+Introduced in chapter 1. Because ``make_blobs`` draws each class from an isotropic Gaussian
 with a known centre and spread, the probability of each class at any point is known exactly:
 
     P(k | x)  is proportional to  prior_k * exp(-||x - centre_k||^2 / (2 * std^2)).
@@ -9,7 +9,7 @@ Predicting the most probable class is the best any classifier can do; its expect
 the integral over the plane of ``max_k prior_k * density_k(x)``.
 
 The same integral scores *any* model on the true distribution rather than on one finite test
-set (chapter 06): :meth:`BayesClassifier.quadrature` lays a fine grid over the plane, weighted
+set (chapter 6): :meth:`BayesClassifier.quadrature` lays a fine grid over the plane, weighted
 by ``prior_k * density_k(x)``, and :func:`expected_scores` sums a model's accuracy and log-loss
 over it: what the model would score on average over infinitely many fresh points.
 """
@@ -33,7 +33,7 @@ def _as_points(x, n_features: int, name: str = "x") -> np.ndarray:
 
 
 class BayesClassifier:
-    """Class probabilities and predictions of the Bayes-optimal rule (chapter 01).
+    """Class probabilities and predictions of the Bayes-optimal rule (chapter 1).
 
     Args:
         centers: the class centres, one row per class: shape ``(n_classes, n_features)``.
@@ -77,12 +77,13 @@ class BayesClassifier:
         return cls(problem.centers, problem.cluster_std, problem.class_priors)
 
     def _log_joint(self, x: np.ndarray) -> np.ndarray:
-        # log(prior_k) - ||x - c_k||^2 / (2 std^2); the Gaussian's constant is the same for all k.
+        # log(prior_k) - ||x - c_k||^2 / (2 std^2), for every point and class;
+        # the Gaussian's normalising constant is the same for all k, so it is left out.
         sq_dist = ((x[:, None, :] - self.centers[None, :, :]) ** 2).sum(axis=-1)
         return np.log(self.priors)[None, :] - sq_dist / (2.0 * self.cluster_std**2)
 
     def predict_proba(self, x) -> np.ndarray:
-        """Posterior class probabilities of the points ``x``, shape ``(n_points, n_classes)``.
+        """Posterior class probabilities of the points ``x``, one row per point.
 
         Raises:
             TypeError: if ``x`` does not hold numbers.
@@ -124,7 +125,7 @@ class BayesClassifier:
         return float(np.mean(self.predict(x) == labels))
 
     def quadrature(self, grid_points: int = 301, reach: float = 6.0) -> Quadrature:
-        """A grid over the plane with each class's share of the probability at every point (chapter 06).
+        """A grid over the plane with each class's share of the probability at every point (chapter 6).
 
         The midpoint rule on a ``grid_points`` x ``grid_points`` grid reaching ``reach`` standard
         deviations beyond the outermost centres: ``weights[n, k] = prior_k * density_k(x_n) *
@@ -198,7 +199,7 @@ class BayesClassifier:
 
 @dataclass(frozen=True)
 class Quadrature:
-    """Grid points with the true distribution's weight of each class there (chapter 06).
+    """Grid points with the true distribution's weight of each class there (chapter 6).
 
     :meth:`BayesClassifier.quadrature` builds it; the fields are not checked.
 
@@ -212,7 +213,7 @@ class Quadrature:
     weights: np.ndarray
 
     def evaluate(self, predict, chunk: int = 1000) -> np.ndarray:
-        """``predict`` at every grid point, called on ``chunk`` points at a time (chapter 07).
+        """``predict`` at every grid point, called on ``chunk`` points at a time (chapter 7).
 
         For scoring one set of predictions several ways (:func:`expected_scores` and the
         functions of :mod:`ensemble_lib.calibration` take the result). Small chunks keep each
@@ -259,7 +260,7 @@ def _checked_probabilities(p, n_points: int, n_classes: int, name: str) -> np.nd
 
 
 def expected_scores(predict, quadrature: Quadrature, chunk: int = 16384) -> tuple[np.ndarray, np.ndarray]:
-    """Expected accuracy and log-loss on the true distribution, of one model or many (chapter 06).
+    """Expected accuracy and log-loss on the true distribution, of one model or many (chapter 6).
 
     ``accuracy = sum_n weights[n, argmax p(x_n)]`` and ``log_loss = sum_n sum_k weights[n, k] *
     -log(p_k(x_n))`` (probabilities clipped at 1e-7, as :func:`~ensemble_lib.training.log_loss`
@@ -268,9 +269,9 @@ def expected_scores(predict, quadrature: Quadrature, chunk: int = 16384) -> tupl
 
     Args:
         predict: a function of points ``(m, 2)`` returning probabilities ``(m, n_classes)`` for one
-            model or ``(models, m, n_classes)`` for several (e.g. a :class:`ReplicaRun`'s
+            model or ``(models, m, n_classes)`` for several (e.g. a :class:`~ensemble_lib.replicas.ReplicaRun`'s
             ``probabilities``, or ``soft_vote`` with its epochs bound); or the probabilities
-            already computed at ``quadrature.points`` (chapter 07 scores them several ways).
+            already computed at ``quadrature.points`` (chapter 7 scores them several ways).
         quadrature: from :meth:`BayesClassifier.quadrature`.
         chunk: grid points per call of ``predict``, at least 1.
 

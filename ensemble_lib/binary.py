@@ -1,8 +1,8 @@
-"""A binary task with a sigmoid output, and many seeds of it in one Keras model (chapter 09).
+"""A binary task with a sigmoid output, and many seeds of it in one Keras model (chapter 9).
 
 :func:`load_cancer_cases` splits scikit-learn's bundled Wisconsin breast-cancer data (569 cases,
 30 measurements each, no download) into a small training set and a large test set, standardised
-with the training set's means and standard deviations. :func:`build_binary_mlp` is chapter 02's
+with the training set's means and standard deviations. :func:`build_binary_mlp` is chapter 2's
 network with one output: ``Dense(recipe.hidden_units, relu) -> Dense(1, exact sigmoid)``, the
 same initial weights as :func:`~ensemble_lib.models.build_mlp` with ``n_classes=1``.
 
@@ -45,7 +45,7 @@ __all__ = [
 
 N_CASES, N_MEASUREMENTS = 569, 30
 
-#: Chapter 09's recipe: chapter 02's SGD with momentum and batches of 32, a wider hidden layer,
+#: Chapter 9's recipe, chapter 2's SGD with momentum and batches of 32, a wider hidden layer,
 #: a larger rate and fewer epochs (the cases are easier to separate than the blobs).
 BINARY_RECIPE = RECIPE.replace(hidden_units=32, learning_rate=0.05, epochs=100)
 
@@ -62,7 +62,7 @@ class CancerCases:
 
 
 def load_cancer_cases(train_size: int = 150, seed: int = 0) -> CancerCases:
-    """scikit-learn's 569 breast-cancer cases: ``train_size`` to train on, the rest to test (chapter 09).
+    """scikit-learn's 569 breast-cancer cases: ``train_size`` to train on, the rest to test (chapter 9).
 
     A stratified split (``train_test_split(..., stratify=labels, random_state=seed)``). Each of
     the 30 measurements is standardised with the *training* cases' mean and standard deviation
@@ -115,7 +115,7 @@ def _layers(replicas: int | None, units: int) -> list:
 
 
 def build_binary_mlp(seed: int = 0, recipe=BINARY_RECIPE, n_features: int = N_MEASUREMENTS) -> keras.Model:
-    """``Input -> Dense(hidden_units, relu) -> Dense(1, exact sigmoid)``, not compiled (chapter 09).
+    """``Input -> Dense(hidden_units, relu) -> Dense(1, exact sigmoid)``, not compiled (chapter 9).
 
     Its initial weights are :func:`~ensemble_lib.models.initial_weights` ``(seed, recipe,
     n_features, 1)``: fixed by the seed alone. Compile it with
@@ -160,7 +160,7 @@ def build_binary_replicas(seeds, recipe=BINARY_RECIPE, n_features: int = N_MEASU
 
 
 def binary_replica_weights(weights, replica: int) -> list[np.ndarray]:
-    """Replica ``replica``'s weights, as :func:`build_binary_mlp`'s model holds them (chapter 09).
+    """Replica ``replica``'s weights, as :func:`build_binary_mlp`'s model holds them (chapter 9).
 
     Raises:
         TypeError: if ``weights`` is not a list of arrays or ``replica`` is not an int.
@@ -189,7 +189,7 @@ def binary_replica_weights(weights, replica: int) -> list[np.ndarray]:
 
 @keras.saving.register_keras_serializable(package="ensemble_lib", name="binary_replica_loss")
 def binary_replica_loss(y_true, y_pred):
-    """The replicas' binary cross-entropies, summed over replicas, per case (chapter 09).
+    """The replicas' binary cross-entropies, summed over replicas, per case (chapter 9).
 
     ``y_true``: labels ``(batch, R)``; ``y_pred``: probabilities ``(batch, R)`` from
     :func:`~ensemble_lib.exact.exact_sigmoid`. Keras averages over the batch, so the training
@@ -209,7 +209,7 @@ def binary_replica_loss(y_true, y_pred):
 
 
 def binary_replica_batches(x, y, seeds, recipe=BINARY_RECIPE, first_epoch: int = 0) -> tf.data.Dataset:
-    """Every replica's own mini-batches, side by side: the ``fit`` input of a binary replica model (chapter 09).
+    """Every replica's own mini-batches, side by side: the ``fit`` input of a binary replica model (chapter 9).
 
     Epoch ``e`` of replica ``r`` visits the cases in ``epoch_order(n, seeds[r], e)`` (the book's
     shuffle), in batches of ``recipe.batch_size`` with a smaller last one. Each element is
@@ -240,7 +240,7 @@ def binary_replica_batches(x, y, seeds, recipe=BINARY_RECIPE, first_epoch: int =
 
 
 def sigmoid_logits(model, x) -> np.ndarray:
-    """The logits behind a model's :func:`~ensemble_lib.exact.exact_sigmoid` output, in float64 (chapter 09).
+    """The logits behind a model's :func:`~ensemble_lib.exact.exact_sigmoid` output, in float64 (chapter 9).
 
     ``model(x, training=False)`` keeps the logits its sigmoid saw; scoring from them avoids the
     float32 probabilities' rounding, which turns every ``p`` above ``1 - 6e-8`` into exactly 1 and
@@ -270,7 +270,7 @@ def sigmoid_logits(model, x) -> np.ndarray:
 
 
 def soft_vote(logits, axis: int = 0) -> np.ndarray:
-    """The soft vote of binary members, as a logit: ``logit(mean of the members' p)`` (chapter 09).
+    """The soft vote of binary members, as a logit: ``logit(mean of the members' p)`` (chapter 9).
 
     Soft voting averages the members' probabilities of the positive class; the ensemble predicts
     1 where the average is at least 0.5, that is where the returned logit is at least 0. Computed
@@ -292,11 +292,13 @@ def soft_vote(logits, axis: int = 0) -> np.ndarray:
     if z.shape[axis] == 0:
         raise ValueError("logits must hold at least one member along axis")
     log_p, log_q = -np.logaddexp(0, -z), -np.logaddexp(0, z)  # log p, log (1 - p)
-    return np.logaddexp.reduce(log_p, axis=axis) - np.logaddexp.reduce(log_q, axis=axis)
+    log_sum_p = np.logaddexp.reduce(log_p, axis=axis)
+    log_sum_q = np.logaddexp.reduce(log_q, axis=axis)
+    return log_sum_p - log_sum_q
 
 
 def binary_log_loss(logits, y) -> np.ndarray | float:
-    """Mean binary log-loss of one model or of each of many, from logits, in float64 (chapter 09).
+    """Mean binary log-loss of one model or of each of many, from logits, in float64 (chapter 9).
 
     ``mean over cases of log(1 + exp(-z))`` where the label is 1 and ``log(1 + exp(z))`` where
     it is 0: the exact cross-entropy of ``p = sigmoid(z)``, without clipping.

@@ -1,4 +1,4 @@
-"""Are the probabilities honest? Calibration error, reliability curves, temperature scaling (chapter 07).
+"""Are the probabilities honest? Calibration error, reliability curves, temperature scaling (chapter 7).
 
 A model is *calibrated* when, among the points it gives a confidence of 0.8, 80% are right. The
 book measures it three ways, for one model or many replicas at once:
@@ -8,7 +8,7 @@ book measures it three ways, for one model or many replicas at once:
   bin's share of the points (Guo et al. 2017);
 * :func:`reliability_curve`: the same bins, for a reliability diagram;
 * the KL divergence from the true class probabilities: when the true distribution is known
-  (chapter 01), a model's expected log-loss (:func:`cross_entropy` against the true
+  (chapter 1), a model's expected log-loss (:func:`cross_entropy` against the true
   distribution's weights) minus the Bayes rule's *is* its expected KL divergence,
   ``E_x[KL(p*(.|x) || q(.|x))]``.
 
@@ -76,7 +76,7 @@ def _check_targets(targets, n_points: int, n_classes: int) -> np.ndarray:
 
 
 def cross_entropy(probabilities, targets):
-    """The log-loss of one model or of each of many, against labels or weight rows (chapter 07).
+    """The log-loss of one model or of each of many, against labels or weight rows (chapter 7).
 
     ``-sum_n sum_k w[n, k] log p_k(x_n)``, probabilities clipped at 1e-7 as in the book's other
     log-losses: with labels, the mean log-loss; with a quadrature's weights, the expected log-loss
@@ -105,7 +105,7 @@ def _bins(confidence: np.ndarray, bins: int) -> np.ndarray:
 
 
 def expected_calibration_error(probabilities, targets, bins: int = 15):
-    """Top-label expected calibration error of one model or of each of many (chapter 07).
+    """Top-label expected calibration error of one model or of each of many (chapter 7).
 
     ``ECE = sum_b | sum_{n in b} (w[n, argmax p_n] - max p_n * sum_k w[n, k]) |``: with labels,
     the share of points in bin ``b`` times the gap between the bin's accuracy and its mean
@@ -153,7 +153,7 @@ class Reliability:
 
 
 def reliability_curve(probabilities, targets, bins: int = 10) -> Reliability:
-    """Confidence against accuracy in equal-width bins, pooled over all models given (chapter 07).
+    """Confidence against accuracy in equal-width bins, pooled over all models given (chapter 7).
 
     Args:
         probabilities: ``(points, classes)`` or ``(models, points, classes)``; with many models
@@ -185,7 +185,7 @@ def reliability_curve(probabilities, targets, bins: int = 10) -> Reliability:
 
 
 def with_temperature(probabilities, temperature) -> np.ndarray:
-    """``softmax(log(p) / T)``: the probabilities of one model or many, re-tempered (chapter 07).
+    """``softmax(log(p) / T)``: the probabilities of one model or many, re-tempered (chapter 7).
 
     ``T > 1`` softens (less confident), ``T < 1`` sharpens; the predicted class never changes.
     Probabilities are clipped at 1e-7 before the logarithm, as in the book's log-losses.
@@ -227,7 +227,7 @@ def _loss(log_p: np.ndarray, weights: np.ndarray, beta: np.ndarray) -> np.ndarra
 
 
 def fit_temperature(probabilities, targets, low: float = 0.05, high: float = 20.0):
-    """The temperature ``T`` in ``[low, high]`` that minimises each model's log-loss on ``targets`` (chapter 07).
+    """The temperature ``T`` in ``[low, high]`` that minimises each model's log-loss on ``targets`` (chapter 7).
 
     Temperature scaling (Guo et al. 2017): ``softmax(log(p) / T)``. Fit it on data the model
     did not train on (a validation split), or on the true distribution's weights for the best

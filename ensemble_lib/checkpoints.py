@@ -1,6 +1,6 @@
 """Saving the weights of chosen epochs to files during ``fit``, loading them back, and resuming.
 
-Introduced in chapter 03 (Polyak-Ruppert averaging).
+Introduced in chapter 3 (Polyak-Ruppert averaging).
 
 A checkpoint is one Keras 3 ``.weights.h5`` file per epoch, ``epoch-0490.weights.h5`` for the
 weights at the end of epoch 490 (epochs count from 0, as Keras's callbacks do). Keras 3 stores
@@ -71,7 +71,7 @@ _log = logging.getLogger("ensemble_lib")
 
 
 def checkpoint_path(folder, epoch: int) -> Path:
-    """Where the weights at the end of ``epoch`` are stored in ``folder`` (chapter 03).
+    """Where the weights at the end of ``epoch`` are stored in ``folder`` (chapter 3).
 
     Args:
         folder: the checkpoint folder, a ``str`` or ``pathlib.Path`` (it need not exist yet).
@@ -128,7 +128,7 @@ def _recorded(manifest: dict | None) -> dict[int, dict]:
 
 
 def saved_epochs(folder) -> list[int]:
-    """The epochs with a complete checkpoint recorded in ``folder``, in increasing order (chapter 03).
+    """The epochs with a complete checkpoint recorded in ``folder``, in increasing order (chapter 3).
 
     Members and resume points alike, as the folder's manifest lists them.
 
@@ -465,7 +465,7 @@ class _WritesCheckpoints:
 
 
 class EpochCheckpoints(_WritesCheckpoints, keras.callbacks.Callback):
-    """Save the weights at the end of chosen epochs to ``folder``, during an ordinary ``fit`` (chapter 03).
+    """Save the weights at the end of chosen epochs to ``folder``, during an ordinary ``fit`` (chapter 3).
 
     A new run (``fit`` from epoch 0) refuses a folder that holds another run's checkpoints,
     unless ``replace=True``: then it removes them (listed in ``removed``, and logged at INFO
@@ -629,7 +629,7 @@ def _check_epochs(epochs) -> list[int]:
 
 
 def load_checkpoints(folder, like, epochs=None) -> list[tuple[int, list[np.ndarray]]]:
-    """The saved members, most recent first: a list of ``(epoch, weights)`` (chapter 03).
+    """The saved members, most recent first: a list of ``(epoch, weights)`` (chapter 3).
 
     Resume points are not members. Every file's SHA-256 is checked against the manifest.
 
@@ -678,7 +678,7 @@ def load_checkpoints(folder, like, epochs=None) -> list[tuple[int, list[np.ndarr
 
 
 def resume_from_checkpoints(model, folder) -> int:
-    """Restore ``model`` from the newest checkpoint in ``folder``, optimizer state included (chapter 03).
+    """Restore ``model`` from the newest checkpoint in ``folder``, optimizer state included (chapter 3).
 
     Weights and optimizer state are both restored, so the resumed run continues exactly where
     the saved one stood. A checkpoint without the optimizer state this model's optimizer needs

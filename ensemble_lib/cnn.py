@@ -1,4 +1,4 @@
-"""A small CNN with batch normalisation, and many independent copies of it in one Keras model (chapter 08).
+"""A small CNN with batch normalisation, and many independent copies of it in one Keras model (chapter 8).
 
 :func:`load_digit_images` splits scikit-learn's bundled handwritten digits (1797 images of
 8 x 8 pixels, no download) into a small training set and a large test set. :func:`build_cnn`
@@ -64,7 +64,7 @@ class DigitImages:
 
 
 def load_digit_images(train_size: int = 300, seed: int = 0) -> DigitImages:
-    """scikit-learn's 1797 handwritten digits, split into ``train_size`` training images and the rest (chapter 08).
+    """scikit-learn's 1797 handwritten digits, split into ``train_size`` training images and the rest (chapter 8).
 
     A stratified split (``train_test_split(..., stratify=labels, random_state=seed)``): every
     digit is as common in both parts as the counts allow. Pixel values 0-16 are divided by 16.
@@ -98,7 +98,7 @@ def load_digit_images(train_size: int = 300, seed: int = 0) -> DigitImages:
 
 @dataclass(frozen=True)
 class CNNRecipe:
-    """Chapter 08's network and training: ``CNN_RECIPE`` is the book's; ``.replace(...)`` a variant.
+    """Chapter 8's network and training: ``CNN_RECIPE`` is the book's; ``.replace(...)`` a variant.
 
     Args:
         filters: the two convolutions' filter counts (at most 28 each: see ``ExactConv2D``).
@@ -135,6 +135,7 @@ class CNNRecipe:
         return -(-check_int(n_points, "n_points", minimum=1) // self.batch_size)
 
 
+#: Chapter 8's recipe, the defaults of :class:`CNNRecipe`.
 CNN_RECIPE = CNNRecipe()
 
 
@@ -194,7 +195,7 @@ def _initial_weights(seed: int, recipe: CNNRecipe) -> list[np.ndarray]:
 
 
 def build_cnn(seed: int = 0, recipe: CNNRecipe = CNN_RECIPE) -> keras.Model:
-    """Chapter 08's CNN for 8 x 8 digits, not compiled: its initial weights are fixed by ``seed``.
+    """Chapter 8's CNN for 8 x 8 digits, not compiled: its initial weights are fixed by ``seed``.
 
     ``[ExactConv2D(3 x 3, no bias) -> ExactBatchNormalization -> ReLU -> MaxPooling2D(2)] x 2 ->
     Flatten -> Dense(10, exact softmax)``. The BN layers' moving means and variances are
@@ -225,7 +226,7 @@ def _stack(per_replica: list[list[np.ndarray]]) -> list[np.ndarray]:
 
 
 def build_cnn_replicas(seeds, recipe: CNNRecipe = CNN_RECIPE) -> keras.Model:
-    """``len(seeds)`` independent CNNs in one Keras model; replica ``r`` starts as ``build_cnn(seeds[r])`` (chapter 08).
+    """``len(seeds)`` independent CNNs in one Keras model; replica ``r`` starts as ``build_cnn(seeds[r])`` (chapter 8).
 
     Input ``(batch, 8, 8, R)``: replica ``r``'s image in channel ``r`` (:func:`replica_batches`,
     :func:`stack_images`). Output ``(batch, R, 10)``: replica ``r``'s probabilities in row ``r``.
@@ -247,7 +248,7 @@ def build_cnn_replicas(seeds, recipe: CNNRecipe = CNN_RECIPE) -> keras.Model:
 
 
 def replica_weights(weights, replica: int) -> list[np.ndarray]:
-    """Replica ``replica``'s weights, as ``build_cnn``'s model holds them (chapter 08).
+    """Replica ``replica``'s weights, as ``build_cnn``'s model holds them (chapter 8).
 
     Args:
         weights: a replica model's weights (``model.get_weights()``, a checkpoint, an average).
@@ -282,7 +283,7 @@ def replica_weights(weights, replica: int) -> list[np.ndarray]:
 
 @keras.saving.register_keras_serializable(package="ensemble_lib", name="replica_loss")
 def replica_loss(y_true, y_pred):
-    """The replicas' cross-entropies, summed over replicas, per image (chapter 08).
+    """The replicas' cross-entropies, summed over replicas, per image (chapter 8).
 
     ``y_true``: labels ``(batch, R)``; ``y_pred``: probabilities ``(batch, R, 10)`` from the
     exact softmax (the loss is computed from its logits). Keras averages the result over the
@@ -295,7 +296,7 @@ def replica_loss(y_true, y_pred):
 
 
 def stack_images(x, replicas: int) -> np.ndarray:
-    """The same images for every replica: ``(n, 8, 8, 1)`` -> ``(n, 8, 8, replicas)`` (chapter 08).
+    """The same images for every replica: ``(n, 8, 8, 1)`` -> ``(n, 8, 8, replicas)`` (chapter 8).
 
     For predicting and for :func:`~ensemble_lib.batchnorm.update_batchnorm` with a replica model.
 
@@ -315,10 +316,10 @@ def _check_images(x) -> np.ndarray:
 
 
 def replica_batches(x, y, seeds, recipe: CNNRecipe = CNN_RECIPE, first_epoch: int = 0) -> tf.data.Dataset:
-    """Every replica's own mini-batches, side by side: the ``fit`` input of a replica model (chapter 08).
+    """Every replica's own mini-batches, side by side: the ``fit`` input of a replica model (chapter 8).
 
     Epoch ``e`` of replica ``r`` visits the images in ``epoch_order(n, seeds[r], e)`` (the book's
-    shuffle, chapter 02), in batches of ``recipe.batch_size`` with a smaller last one. Each
+    shuffle, chapter 2), in batches of ``recipe.batch_size`` with a smaller last one. Each
     element is ``(images (b, 8, 8, R), labels (b, R))``: column ``r`` holds replica ``r``'s batch.
     Endless: pass ``steps_per_epoch=recipe.steps_per_epoch(len(x))`` to ``fit``.
 

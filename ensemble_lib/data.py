@@ -1,6 +1,6 @@
 """The running example: three overlapping Gaussian blobs in two dimensions.
 
-Introduced in chapter 01 (the blobs problem). Every chapter trains on the same 100 points and
+Introduced in chapter 1 (the blobs problem). Every chapter trains on the same 100 points and
 scores on the same 1000.
 """
 
@@ -27,7 +27,7 @@ N_TRAIN = 100
 
 @dataclass(frozen=True)
 class Blobs:
-    """The problem, split and ready to use (chapter 01).
+    """The problem, split and ready to use (chapter 1).
 
     :func:`load_blobs` builds it; the fields are not checked.
 
@@ -53,12 +53,12 @@ class Blobs:
 
     @property
     def n_classes(self) -> int:
-        """The number of classes: one per centre."""
+        """The number of classes, one per centre."""
         return len(self.centers)
 
 
 def load_blobs() -> Blobs:
-    """Generate the blobs problem exactly as the original tutorials did (chapter 01).
+    """Generate the blobs problem exactly as the original tutorials did (chapter 1).
 
     ``make_blobs(n_samples=1100, centers=3, n_features=2, cluster_std=2, random_state=2)``;
     rows 0-99 train, rows 100-1099 test.
@@ -92,7 +92,7 @@ def load_blobs() -> Blobs:
 
 
 def one_hot(labels, n_classes: int = N_CLASSES) -> np.ndarray:
-    """One-hot encode integer class labels as ``float32`` rows (chapter 01).
+    """One-hot encode integer class labels as ``float32`` rows (chapter 1).
 
     Args:
         labels: a 1-D sequence of integers in ``0..n_classes-1``.

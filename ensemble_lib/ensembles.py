@@ -1,6 +1,6 @@
 """Prediction ensembles: soft voting over several models, and how much the members disagree.
 
-Introduced in chapter 05 (snapshot ensembles).
+Introduced in chapter 5 (snapshot ensembles).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def _member_probabilities(members, x) -> list[np.ndarray]:
 
 
 def ensemble_predict(members, x, return_probabilities: bool = False):
-    """Soft voting: the class with the largest summed softmax output over ``members`` (chapter 05).
+    """Soft voting: the class with the largest summed softmax output over ``members`` (chapter 5).
 
     Args:
         members: a list of Keras models that output class probabilities for the same classes.
@@ -67,7 +67,7 @@ def ensemble_predict(members, x, return_probabilities: bool = False):
 
 
 def disagreement(members, x) -> np.ndarray:
-    """Pairwise disagreement between the members' predicted classes: a measure of diversity (chapter 05).
+    """Pairwise disagreement between the members' predicted classes: a measure of diversity (chapter 5).
 
     Args:
         members: a list of Keras models that output class probabilities for the same classes.

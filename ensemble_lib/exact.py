@@ -1,6 +1,6 @@
 """Exact kernels: operations whose every bit is the same on every x86-64 CPU.
 
-Introduced in chapter 02 (the MLP baseline), which explains why the book's model does not use
+Introduced in chapter 2 (the MLP baseline), which explains why the book's model does not use
 Keras's built-in ``"softmax"``.
 
 TensorFlow's CPU softmax computes ``exp(z - max(z)) * (1 / sum)``, and takes ``1 / sum`` from the
@@ -23,7 +23,7 @@ on any current x86-64 processor (measured on the emulated CPU: products over 400
 over 432 they do not). A dense layer's products stay below that; a convolution's weight
 gradient does not: it sums over every position of every image in the batch (2048 terms for 32
 images of 8 x 8 pixels). :class:`ExactConv2D` computes it in chunks of 256 positions and adds
-the chunks' sums in a fixed order (chapter 08).
+the chunks' sums in a fixed order (chapter 8).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ MAX_TERMS = 256
 
 @keras.saving.register_keras_serializable(package="ensemble_lib", name="exact_softmax")
 def exact_softmax(x, axis: int = -1):
-    """Softmax along ``axis`` computed as ``e / sum(e)``, ``e = exp(x - max(x))`` (chapter 02).
+    """Softmax along ``axis`` computed as ``e / sum(e)``, ``e = exp(x - max(x))`` (chapter 2).
 
     A drop-in for Keras's ``"softmax"`` activation (``Dense(3, activation=el.exact_softmax)``)
     whose result does not depend on the CPU. Like Keras's own softmax it remembers its input
@@ -78,7 +78,7 @@ def exact_softmax(x, axis: int = -1):
 
 @keras.saving.register_keras_serializable(package="ensemble_lib", name="exact_sigmoid")
 def exact_sigmoid(x):
-    """The logistic function ``1 / (1 + exp(-x))`` from ``exp`` and division (chapter 09).
+    """The logistic function ``1 / (1 + exp(-x))`` from ``exp`` and division (chapter 9).
 
     A drop-in for Keras's ``"sigmoid"`` activation on a binary output
     (``Dense(1, activation=el.exact_sigmoid)``). TensorFlow's ``Sigmoid`` kernel is a rational
@@ -128,7 +128,7 @@ def _binary_log_loss(y_true, y_pred):
 
 @keras.saving.register_keras_serializable(package="ensemble_lib", name="exact_binary_crossentropy")
 def exact_binary_crossentropy(y_true, y_pred):
-    """Keras's ``binary_crossentropy`` for a model whose output is :func:`exact_sigmoid` (chapter 09).
+    """Keras's ``binary_crossentropy`` for a model whose output is :func:`exact_sigmoid` (chapter 9).
 
     The same value as ``keras.losses.binary_crossentropy`` (the mean over the last axis of
     ``-y log p - (1 - y) log(1 - p)``), computed from the logits, so that neither the loss nor its
@@ -193,17 +193,17 @@ def _exact_conv2d(x, kernel, padding: str, groups: int):
 
 @keras.saving.register_keras_serializable(package="ensemble_lib", name="ExactConv2D")
 class ExactConv2D(keras.layers.Conv2D):
-    """``keras.layers.Conv2D`` whose training gives the same bits on every x86-64 CPU (chapter 08).
+    """``keras.layers.Conv2D`` whose training gives the same bits on every x86-64 CPU (chapter 8).
 
     The forward pass is TensorFlow's own convolution. The gradients are written out (see the
     module docstring): the input gradient as a forward convolution with the turned kernel, the
-    kernel gradient chunk by chunk, so that no product sums more than :data:`MAX_TERMS` terms. Keep
+    kernel gradient chunk by chunk, so that no product sums more than ``MAX_TERMS`` (256) terms. Keep
     ``kernel_size[0] * kernel_size[1] * channels / groups`` at most 256, for input channels and
     for filters, for the forward pass's own sums (with a 3 x 3 kernel: 28 channels per group).
 
     Takes Keras's arguments; only what the book needs is supported: stride 1, no dilation,
     ``"valid"`` or ``"same"`` padding, channels last. ``groups`` splits the channels into
-    independent convolutions, as in Keras; chapter 08 holds many networks in one model that way.
+    independent convolutions, as in Keras; chapter 8 holds many networks in one model that way.
     Downsample with a pooling layer.
 
     Raises:

@@ -1,6 +1,6 @@
 """The model every chapter trains: a one-hidden-layer perceptron (MLP).
 
-Introduced in chapter 02 (the MLP baseline).
+Introduced in chapter 2 (the MLP baseline).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def _kernel_initializers(seed: int):
 
 
 def initial_weights(seed: int = 0, recipe: Recipe = RECIPE, n_features: int = N_FEATURES, n_classes: int = N_CLASSES):
-    """The weights ``build_mlp(seed, recipe)`` starts from, without building a model (chapter 06).
+    """The weights ``build_mlp(seed, recipe)`` starts from, without building a model (chapter 6).
 
     Args:
         seed, recipe, n_features, n_classes: as for :func:`build_mlp`, which refuses the same
@@ -53,7 +53,7 @@ def initial_weights(seed: int = 0, recipe: Recipe = RECIPE, n_features: int = N_
 
 
 def build_mlp(seed: int = 0, recipe: Recipe = RECIPE, n_features: int = N_FEATURES, n_classes: int = N_CLASSES):
-    """Input -> Dense(recipe.hidden_units, relu) -> Dense(n_classes, softmax), not compiled (chapter 02).
+    """Input -> Dense(recipe.hidden_units, relu) -> Dense(n_classes, softmax), not compiled (chapter 2).
 
     The softmax is :func:`~ensemble_lib.exact.exact_softmax`, not Keras's ``"softmax"``, whose
     CPU kernel rounds differently on different processors; training is unchanged (the loss is

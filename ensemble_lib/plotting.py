@@ -1,6 +1,6 @@
 """One look for every figure of the book, and figures that are byte-for-byte reproducible.
 
-Introduced in chapter 01. :func:`use_book_style` is called once per chapter: it sets the style
+Introduced in chapter 1. :func:`use_book_style` is called once per chapter: it sets the style
 and makes the notebook emit figures as SVG text with no date and no random identifiers, so the
 same figure always produces the same bytes and the notebook tests can compare figures exactly,
 like any other output.
@@ -35,7 +35,7 @@ CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73")
 TRAIN_COLOR = "#0072B2"
 TEST_COLOR = "#D55E00"
 REFERENCE_COLOR = "#555555"
-#: One colour per weighting scheme of chapter 03, and for single models.
+#: One colour per weighting scheme of chapter 3, and for single models.
 SCHEME_COLORS = {"equal": "#0072B2", "linear": "#D55E00", "exponential": "#009E73"}
 SINGLE_COLOR = "#999999"
 
@@ -60,7 +60,7 @@ _STYLE["axes.prop_cycle"] = matplotlib.cycler(color=[*CLASS_COLORS, "#CC79A7", "
 
 
 def use_book_style() -> None:
-    """Apply the book's figure style; inside Jupyter, show figures as deterministic SVG (chapter 01).
+    """Apply the book's figure style; inside Jupyter, show figures as deterministic SVG (chapter 1).
 
     Updates ``matplotlib.rcParams``; outside an IPython shell the output format is left alone.
     """
@@ -87,7 +87,7 @@ def _axes(ax):
 
 
 def data_bounds(*arrays, margin: float = 0.5):
-    """``(x_min, x_max, y_min, y_max)`` enclosing every 2-D point given, plus ``margin`` (chapter 01).
+    """``(x_min, x_max, y_min, y_max)`` enclosing every 2-D point given, plus ``margin`` (chapter 1).
 
     Args:
         *arrays: arrays of 2-D points (each read as rows of two coordinates).
@@ -117,7 +117,7 @@ def data_bounds(*arrays, margin: float = 0.5):
 
 
 def plot_blobs(x, y, ax=None, *, bounds=None, marker_size: float = 12, alpha: float = 0.75, legend: bool = True):
-    """Scatter 2-D points coloured by integer class label, legend outside on the right (chapter 01).
+    """Scatter 2-D points coloured by integer class label, legend outside on the right (chapter 1).
 
     Args:
         x: points, shape ``(n_points, 2)``.
@@ -199,7 +199,7 @@ def plot_decision_boundaries(
     linestyle: str = "solid",
     linewidth: float = 1.0,
 ):
-    """Draw the lines where the class that ``predict`` assigns changes (chapter 01).
+    """Draw the lines where the class that ``predict`` assigns changes (chapter 1).
 
     Args:
         predict: maps an ``(n, 2)`` float32 array of points to ``n`` integer labels (e.g. a
@@ -237,7 +237,7 @@ def plot_decision_regions(
     resolution: int = 300,
     alpha: float = 0.18,
 ):
-    """Shade the plane by the class ``predict`` assigns, and draw the boundaries (chapter 01).
+    """Shade the plane by the class ``predict`` assigns, and draw the boundaries (chapter 1).
 
     Args:
         predict, bounds, ax, resolution: as for :func:`plot_decision_boundaries`.
@@ -263,7 +263,7 @@ def plot_learning_curves(
     references: Mapping[str, float] | None = None,
     ylim=(0.5, 0.9),
 ):
-    """Train and test accuracy per epoch, with optional labelled horizontal reference lines (chapter 02).
+    """Train and test accuracy per epoch, with optional labelled horizontal reference lines (chapter 2).
 
     Args:
         history: a ``keras.callbacks.History`` or its ``.history`` dict holding
@@ -309,7 +309,7 @@ def plot_members(
     references: Mapping[str, float] | None = None,
     ylabel: str = "test accuracy",
 ):
-    """Single checkpoints as dots, averaged models as lines, against n, the number of members (chapter 03).
+    """Single checkpoints as dots, averaged models as lines, against n, the number of members (chapter 3).
 
     Args:
         single: ``single[k]`` scores the (k+1)-th most recent checkpoint alone.
@@ -358,7 +358,7 @@ def plot_members(
 
 
 def plot_intervals(intervals: Mapping[str, object], ax=None, *, reference: float | None = 0.0, xlabel: str = ""):
-    """One row per label: the mean as a dot and its confidence interval as a bar (chapter 06).
+    """One row per label: the mean as a dot and its confidence interval as a bar (chapter 6).
 
     Args:
         intervals: maps a label to an :class:`~ensemble_lib.statistics.Interval` (anything with

@@ -1,6 +1,6 @@
 """A progress line for long training runs that leaves nothing behind in the notebook.
 
-Introduced in chapter 02 (the MLP baseline), where the first 500-epoch runs take several seconds.
+Introduced in chapter 2 (the MLP baseline), where the first 500-epoch runs take several seconds.
 
 Keras's own progress bar (``verbose=1``) prints one line per epoch, or rewrites one line with
 carriage returns, into the cell's stored output: 500 epochs of it would bury the results, and its
@@ -40,7 +40,7 @@ def _kernel_display():
 
 
 class TrainingProgress(keras.callbacks.Callback):
-    """Show ``label: epoch 123/500, 2.1 s`` while ``fit`` runs; erase it when ``fit`` ends (chapter 02).
+    """Show ``label: epoch 123/500, 2.1 s`` while ``fit`` runs; erase it when ``fit`` ends (chapter 2).
 
     Pass it in ``fit(..., verbose=0, callbacks=[el.TrainingProgress("seed 1")])``. The line is
     refreshed at most every ``every`` seconds, so it costs nothing measurable, and it never

@@ -1,11 +1,11 @@
 """The book's training recipe, written down once, and where every run's randomness comes from.
 
-Introduced in chapter 02 (the MLP baseline).
+Introduced in chapter 2 (the MLP baseline).
 
-:class:`Recipe` holds what chapter 02 chooses: the network's width, SGD's learning rate and
+:class:`Recipe` holds what chapter 2 chooses: the network's width, SGD's learning rate and
 momentum, the batch size and the number of epochs. :func:`~ensemble_lib.models.build_mlp`,
 :func:`~ensemble_lib.training.compile_sgd`, :func:`~ensemble_lib.training.train` and the replica
-trainer of chapter 06 (:func:`~ensemble_lib.replicas.train_replicas`) all read it, so changing
+trainer of chapter 6 (:func:`~ensemble_lib.replicas.train_replicas`) all read it, so changing
 the width or the momentum is one edit (``RECIPE.replace(momentum=0.8)``), and the Keras run and
 its replica change together.
 
@@ -16,7 +16,7 @@ A run's randomness is fixed by one integer, its seed, through two documented der
   two seeds or layers share a stream;
 * :func:`epoch_order`: the order in which epoch ``e`` visits the training points is the sort
   order of a hash of ``(seed, e, point)``, a pure function of the three integers that runs the
-  same in TensorFlow (inside ``tf.data``) and for many seeds and epochs at once (chapter 06).
+  same in TensorFlow (inside ``tf.data``) and for many seeds and epochs at once (chapter 6).
 
 Both are integer arithmetic only: the same on every processor.
 """
@@ -35,7 +35,7 @@ __all__ = ["RECIPE", "Recipe", "epoch_order", "layer_seeds"]
 
 
 def check_sgd_fields(recipe) -> None:
-    """The training fields every recipe has (this one's and chapter 08's ``CNNRecipe``), checked."""
+    """The training fields every recipe has (this one's and chapter 8's ``CNNRecipe``), checked."""
     check_real(recipe.learning_rate, "learning_rate", low=0, open_interval=True)
     check_real(recipe.momentum, "momentum")
     if not 0 <= recipe.momentum < 1:
@@ -46,7 +46,7 @@ def check_sgd_fields(recipe) -> None:
 
 @dataclass(frozen=True)
 class Recipe:
-    """Chapter 02's training recipe: ``RECIPE`` is the book's; ``RECIPE.replace(...)`` a variant.
+    """Chapter 2's training recipe: ``RECIPE`` is the book's; ``RECIPE.replace(...)`` a variant.
 
     Args:
         hidden_units: width of the hidden ``Dense`` layer (ReLU).
@@ -56,7 +56,7 @@ class Recipe:
         epochs: passes over the training set.
         l2: weight decay as Keras writes it, ``kernel_regularizer=keras.regularizers.L2(l2)`` on
             both ``Dense`` layers: ``l2 * sum(W ** 2)`` per kernel added to the loss (biases
-            are not penalised); 0 (the book's recipe): none. Chapter 07 tunes it.
+            are not penalised); 0 (the book's recipe): none. Chapter 7 tunes it.
 
     Raises:
         TypeError: when a field is not a number of the right kind (an int for ``hidden_units``,
@@ -104,6 +104,8 @@ class Recipe:
         return -(-n_points // self.batch_size)
 
 
+#: The book's recipe, the defaults of :class:`Recipe`: every chapter trains with it or a
+#: ``RECIPE.replace(...)`` of it.
 RECIPE = Recipe()
 
 
@@ -115,7 +117,7 @@ def check_recipe(recipe) -> Recipe:
 
 
 def layer_seeds(seed: int, n_layers: int) -> list[int]:
-    """Independent seeds for the initial weights of ``n_layers`` layers of the run ``seed`` (chapter 02).
+    """Independent seeds for the initial weights of ``n_layers`` layers of the run ``seed`` (chapter 2).
 
     ``SeedSequence(seed).generate_state(n_layers)``: NumPy's hash of the seed into as many 32-bit
     words (halved to fit Keras's int seeds). Neighbouring run seeds give unrelated words, so the
@@ -150,11 +152,11 @@ def _mix(z):
 
 
 def epoch_order(n_points: int, seed, epoch) -> tf.Tensor:
-    """The order in which epoch ``epoch`` of the run ``seed`` visits ``n_points`` points (chapter 02).
+    """The order in which epoch ``epoch`` of the run ``seed`` visits ``n_points`` points (chapter 2).
 
     Point ``j`` gets the key ``mix(mix(mix(seed + c) ^ epoch) ^ j)`` (``mix``: SplitMix64's
     finaliser, ``c`` its constant); the order sorts the keys. A pure function of the three
-    integers, so a resumed run sees the batches the uninterrupted one saw (chapter 03).
+    integers, so a resumed run sees the batches the uninterrupted one saw (chapter 3).
 
     Args:
         n_points: number of training points.

@@ -1,4 +1,4 @@
-"""Many independent training runs of the book's MLP at once: *replicas* (chapter 06).
+"""Many independent training runs of the book's MLP at once: *replicas* (chapter 6).
 
 A replica is one ordinary run of the recipe (:mod:`ensemble_lib.recipe`): the weights
 ``build_mlp(seed, recipe)`` starts from, the batches ``training_dataset(x, y, seed, recipe)``
@@ -10,7 +10,7 @@ Why by hand, and not Keras? Keras can hold R copies in one model: ``EinsumDense`
 replica axis (kernels ``(R, features, hidden)``), fed one ``(batch, R, features)`` stream in which
 every replica gets its own seed's batches, trained by one ``fit`` on the sum of the replicas'
 losses. ``make bench`` times it beside this module in the same process: 400 replicas of the
-recipe took 21-22 ms per model against this module's 6.3-7.1 ms for chapter 06's whole study of
+recipe took 21-22 ms per model against this module's 6.3-7.1 ms for chapter 6's whole study of
 400 runs (kept epochs and EMAs included, which the Keras model did not even track), 3 to 3.5
 times as long; Keras's ``einsum`` transposes its operands at every product and tapes the gradients.
 Beyond 1.5 times, the study's speed decides: the recipe's mathematics is written out once more
@@ -32,7 +32,7 @@ millisecond, three quarters of it in Eigen's small batched products. Whatever th
 these are the same kernels in the same order: the results are bit-identical natively and on an
 emulated CPU (``tests/test_emulated_cpu.py``).
 
-Chapter 08's CNN (convolutions, batch normalisation) takes another route to the same end: its
+Chapter 8's CNN (convolutions, batch normalisation) takes another route to the same end: its
 replicas are the groups of grouped layers in one ordinary Keras model (:mod:`ensemble_lib.cnn`),
 which keeps Keras's callbacks, EMA and schedules, at 4.5 times the speed of one ``fit`` per seed.
 """
@@ -93,7 +93,7 @@ def _rate_table(schedule, epochs: int, steps: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ReplicaRun:
-    """Replicas of one schedule, as :func:`train_replicas` returns them (chapter 06).
+    """Replicas of one schedule, as :func:`train_replicas` returns them (chapter 6).
 
     Every weight list holds four arrays in ``model.get_weights()`` order, each with a leading
     replica axis: ``(replicas, features, hidden)``, ``(replicas, hidden)``, ``(replicas, hidden,
@@ -122,7 +122,7 @@ class ReplicaRun:
 
     @property
     def cycle_ends(self) -> list[int]:
-        """The epochs that end a cycle of the run's schedule (its snapshots, chapter 05).
+        """The epochs that end a cycle of the run's schedule (its snapshots, chapter 5).
 
         Raises:
             ValueError: if the run's schedule is not cyclic (has no ``cycle_ends``).
@@ -202,7 +202,7 @@ class ReplicaRun:
         return replica_probabilities(self.weights if weights is None else weights, x)
 
     def soft_vote(self, x, epochs) -> np.ndarray:
-        """Every replica's ensemble of its models kept after ``epochs`` (a snapshot ensemble, chapter 05).
+        """Every replica's ensemble of its models kept after ``epochs`` (a snapshot ensemble, chapter 5).
 
         Args:
             x: points ``(n_points, n_features)``.
@@ -401,7 +401,7 @@ def _from_layout(arrays, n_seeds: int, groups: int) -> list[np.ndarray]:
 
 
 def train_replicas(x, y, seeds, recipe: Recipe = RECIPE, learning_rate=None, keep=(), ema_momenta=()) -> ReplicaRun:
-    """Train one replica of the recipe per seed, all at once (chapter 06).
+    """Train one replica of the recipe per seed, all at once (chapter 6).
 
     Replica ``i`` is the run ``train(compile_sgd(build_mlp(seeds[i], recipe), recipe), x, y,
     seeds[i], recipe)`` would make, to within float32 rounding. The replicas are independent runs;
@@ -416,9 +416,9 @@ def train_replicas(x, y, seeds, recipe: Recipe = RECIPE, learning_rate=None, kee
         learning_rate: replaces the recipe's rate: a number, a table per epoch ``(epochs,)`` or per
             step ``(epochs, steps_per_epoch)``, or a :class:`~ensemble_lib.schedules.CosineAnnealing`
             (``None``: the recipe's rate).
-        keep: the epochs after which to keep every replica's weights (chapters 03 and 05), in
+        keep: the epochs after which to keep every replica's weights (chapters 3 and 5), in
             ``[0, epochs - 1]``.
-        ema_momenta: momenta of Keras-style weight EMAs to track (chapter 03), each in ``(0, 1)``,
+        ema_momenta: momenta of Keras-style weight EMAs to track (chapter 3), each in ``(0, 1)``,
             none repeated.
 
     Returns:
@@ -434,7 +434,7 @@ def train_replicas(x, y, seeds, recipe: Recipe = RECIPE, learning_rate=None, kee
 def train_schedules(
     x, y, seeds, schedules, recipe: Recipe = RECIPE, keep=(), ema_momenta=(), l2=None
 ) -> dict[str, ReplicaRun]:
-    """One replica per seed for every named learning-rate schedule, all in one run (chapter 06).
+    """One replica per seed for every named learning-rate schedule, all in one run (chapter 6).
 
     Stacking every schedule into one computation shares its fixed cost per step among all of
     them; the replicas stay independent, so the result is what separate calls would give (to the
@@ -451,7 +451,7 @@ def train_schedules(
         keep: as for :func:`train_replicas`.
         ema_momenta: as for :func:`train_replicas` (for every schedule), or a dict of schedule
             name -> momenta for the schedules that want EMAs: only their replicas pay for them.
-        l2: a dict of schedule name -> weight decay (:attr:`~ensemble_lib.recipe.Recipe.l2`) for
+        l2: a dict of schedule name -> weight decay (the ``l2`` of :class:`~ensemble_lib.recipe.Recipe`) for
             the schedules that want their own (``None``, or a name left out: the recipe's). A run's
             ``recipe`` says which it had. Several decays train in one call, as schedules do.
 
@@ -623,7 +623,7 @@ def _check_stacked(weights) -> list[tf.Tensor]:
 
 
 def replica_probabilities(weights, x) -> np.ndarray:
-    """Every replica's softmax outputs on ``x``: shape ``(replicas, points, classes)`` (chapter 06).
+    """Every replica's softmax outputs on ``x``: shape ``(replicas, points, classes)`` (chapter 6).
 
     Args:
         weights: stacked weights, as in a :class:`ReplicaRun`.
@@ -655,7 +655,7 @@ def _probabilities(stacked, x):
 
 
 def replica_scores(probabilities, y) -> tuple[np.ndarray, np.ndarray]:
-    """Accuracy and log-loss of every replica's ``probabilities`` against the labels ``y`` (chapter 06).
+    """Accuracy and log-loss of every replica's ``probabilities`` against the labels ``y`` (chapter 6).
 
     Log-loss in nats, probabilities clipped at 1e-7 as in :func:`~ensemble_lib.training.log_loss`.
 

@@ -1,6 +1,6 @@
 """One numeric path for every machine: seeds, op determinism, CPU-independent kernels.
 
-Introduced in chapter 02 (the MLP baseline); every chapter that trains calls :func:`reproducible`.
+Introduced in chapter 2 (the MLP baseline); every chapter that trains calls :func:`reproducible`.
 
 Four things can make the same training script print different numbers on two computers:
 
@@ -21,9 +21,9 @@ accuracy changes in the third digit. So this module, before TensorFlow and NumPy
 oneDNN (its custom ops and the oneDNN matrix-multiply kernel that TensorFlow's Eigen products
 use by default; TensorFlow then uses Eigen's own kernels, compiled once for every x86-64 CPU
 that can run the wheel), keeps NumPy to its baseline (SSE3) loops, pins OpenBLAS to its
-baseline ``Prescott`` kernels, runs every TensorFlow op on one thread, turns off TensorFlow's
-graph rewrites (which would bring the approximate instructions back into compiled functions),
-and seeds everything.
+baseline ``Prescott`` kernels, runs every TensorFlow op on one thread and on the CPU (a GPU's
+kernels round differently), turns off TensorFlow's graph rewrites (which would bring the
+approximate instructions back into compiled functions), and seeds everything.
 
 Checks in ``make test`` prove it. ``make reproducibility`` re-runs the chapters on one core with
 oneDNN's instruction set capped. ``make emulated`` and ``make portability`` run a short training
@@ -105,12 +105,13 @@ def _numpy_problems() -> list[str]:
 
 
 def reproducible(seed: int) -> int:
-    """Seed Python, NumPy and TensorFlow and pin TensorFlow to one deterministic numeric path (chapter 02).
+    """Seed Python, NumPy and TensorFlow and pin TensorFlow to one deterministic numeric path (chapter 2).
 
     Call it once at the top of a chapter, before building a model. It seeds the global
     generators (``keras.utils.set_random_seed``), turns on TensorFlow's op determinism and runs
-    every op on a single thread (the model is tiny, so one thread is also the fastest) and runs
-    compiled functions as traced, without Grappler's rewrites.
+    every op on a single thread (the model is tiny, so one thread is also the fastest), runs
+    compiled functions as traced, without Grappler's rewrites, and hides any GPU from TensorFlow:
+    on a machine with one, the chapters still run on the CPU and print the book's numbers.
 
     Args:
         seed: the seed, an int in ``[0, 2**31 - 1)``, the range every seed of the book takes.
@@ -124,7 +125,7 @@ def reproducible(seed: int) -> int:
         RuntimeError: if TensorFlow was imported before ``ensemble_lib``, or if NumPy or OpenBLAS
             do not run their baseline kernels (NumPy imported first): then the environment above
             came too late to take effect. Also if TensorFlow's runtime was started elsewhere with
-            more than one thread before this function could pin it.
+            more than one thread, or with a GPU in use, before this function could pin it.
     """
     seed = check_seed(seed)
     if _tensorflow_first:
@@ -151,6 +152,10 @@ def reproducible(seed: int) -> int:
     # tests/test_exact_kernels.py inspects are the graphs that run.
     tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
     try:
+        # The book's numbers are the CPU's. On a machine with a GPU, TensorFlow would place the
+        # models there, whose kernels round differently: hide every GPU from it.
+        if tf.config.list_physical_devices("GPU"):
+            tf.config.set_visible_devices([], "GPU")
         tf.config.threading.set_intra_op_parallelism_threads(1)
         tf.config.threading.set_inter_op_parallelism_threads(1)
     except RuntimeError:
@@ -159,9 +164,10 @@ def reproducible(seed: int) -> int:
         if (
             tf.config.threading.get_intra_op_parallelism_threads() != 1
             or tf.config.threading.get_inter_op_parallelism_threads() != 1
+            or tf.config.get_visible_devices("GPU")
         ):
             raise RuntimeError(
-                "TensorFlow started with more than one thread before reproducible() was called; "
-                "restart the kernel and call reproducible() before running any TensorFlow op"
+                "TensorFlow started (with more than one thread, or with a GPU) before reproducible() "
+                "was called; restart the kernel and call reproducible() before running any TensorFlow op"
             ) from None
     return seed

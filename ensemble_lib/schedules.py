@@ -1,6 +1,6 @@
 """Cyclic learning rates: cosine annealing with warm restarts (SGDR) and the triangular schedule.
 
-Introduced in chapter 04 (cosine annealing); the snapshot callback is chapter 05's.
+Introduced in chapter 4 (cosine annealing); the snapshot callback is chapter 5's.
 
 The schedules are plain functions of the epoch (or of the step, for per-batch updates: the same
 formula with steps in place of epochs), and the callbacks set the rate they compute on the
@@ -37,7 +37,7 @@ def _check_cycles(n_epochs, n_cycles) -> tuple[int, int]:
 
 
 def cosine_annealing(epoch: int, n_epochs: int, n_cycles: int, lr_max: float) -> float:
-    """The SGDR learning rate at ``epoch`` (chapter 04).
+    """The SGDR learning rate at ``epoch`` (chapter 4).
 
     ``epochs_per_cycle = n_epochs // n_cycles``;
     ``lr = lr_max / 2 * (cos(pi * (epoch % epochs_per_cycle) / epochs_per_cycle) + 1)``.
@@ -65,13 +65,14 @@ def cosine_annealing(epoch: int, n_epochs: int, n_cycles: int, lr_max: float) ->
         raise ValueError(f"epoch must not be negative, got {epoch}")
     lr_max = check_positive(lr_max, "lr_max")
     epochs_per_cycle = n_epochs // n_cycles
-    return lr_max / 2 * (math.cos(math.pi * (epoch % epochs_per_cycle) / epochs_per_cycle) + 1)
+    angle = math.pi * (epoch % epochs_per_cycle) / epochs_per_cycle
+    return lr_max / 2 * (math.cos(angle) + 1)
 
 
 def cosine_annealing_rates(
     n_epochs: int, n_cycles: int, lr_max: float, steps_per_epoch: int = 1, per: str = "epoch"
 ) -> np.ndarray:
-    """Every rate :class:`CosineAnnealing` sets in a run, as a table (chapter 06, whose engine takes such tables).
+    """Every rate :class:`CosineAnnealing` sets in a run, as a table (chapter 6, whose engine takes such tables).
 
     Args:
         n_epochs: the length of the run, in epochs; at least 1.
@@ -106,7 +107,7 @@ def cosine_annealing_rates(
 
 
 def cycle_ends(n_epochs: int, n_cycles: int) -> list[int]:
-    """The epochs that end a cycle, where ``(epoch + 1) % epochs_per_cycle == 0`` (chapter 05).
+    """The epochs that end a cycle, where ``(epoch + 1) % epochs_per_cycle == 0`` (chapter 5).
 
     ``epochs_per_cycle = n_epochs // n_cycles``, as in :func:`cosine_annealing`. For 500 epochs
     and 10 cycles: 49, 99, ..., 499.
@@ -128,7 +129,7 @@ def cycle_ends(n_epochs: int, n_cycles: int) -> list[int]:
 
 
 def triangular(step: int, step_size: int, lr_min: float, lr_max: float) -> float:
-    """Smith's (2017) triangular cyclical learning rate at ``step`` (chapter 04).
+    """Smith's (2017) triangular cyclical learning rate at ``step`` (chapter 4).
 
     Climbs linearly from ``lr_min`` to ``lr_max`` over ``step_size`` steps, falls back over the
     next ``step_size``, and repeats: a cycle lasts ``2 * step_size``.
@@ -164,7 +165,7 @@ def triangular(step: int, step_size: int, lr_min: float, lr_max: float) -> float
 
 
 class CosineAnnealing(keras.callbacks.Callback):
-    """Set the SGDR rate on the optimizer during ``fit``, per epoch or per batch (chapter 04).
+    """Set the SGDR rate on the optimizer during ``fit``, per epoch or per batch (chapter 4).
 
     ``per="epoch"``: at the start of epoch ``e`` the rate becomes
     ``cosine_annealing(e, n_epochs, n_cycles, lr_max)``, as in the original tutorial.
@@ -202,11 +203,11 @@ class CosineAnnealing(keras.callbacks.Callback):
 
     @property
     def cycle_ends(self) -> list[int]:
-        """The epochs that end a cycle: :func:`cycle_ends` of this schedule (chapter 05)."""
+        """The epochs that end a cycle, as :func:`cycle_ends` gives them for this schedule (chapter 5)."""
         return cycle_ends(self.n_epochs, self.n_cycles)
 
     def rate_table(self, steps_per_epoch: int) -> np.ndarray:
-        """Every rate this callback sets, ``(n_epochs, steps_per_epoch)``: what chapter 06's replicas follow.
+        """Every rate this callback sets, ``(n_epochs, steps_per_epoch)``: what chapter 6's replicas follow.
 
         Returns:
             :func:`cosine_annealing_rates` of this schedule, a float64 array.
@@ -252,7 +253,7 @@ class CosineAnnealing(keras.callbacks.Callback):
 
 
 class SnapshotEnsemble(_WritesCheckpoints, CosineAnnealing):
-    """Cosine annealing plus a snapshot at the end of every cycle (chapter 05).
+    """Cosine annealing plus a snapshot at the end of every cycle (chapter 5).
 
     The schedule of :class:`CosineAnnealing`; in addition, at the end of each epoch with
     ``(epoch + 1) % epochs_per_cycle == 0`` (:func:`cycle_ends`, kept in ``snapshot_epochs``) the

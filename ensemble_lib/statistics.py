@@ -1,6 +1,6 @@
 """How sure can we be? Confidence intervals and paired comparisons over seeds.
 
-Introduced in chapter 06 (does it really help?).
+Introduced in chapter 6 (does it really help?).
 
 Every method is run once per seed, and every seed also gives a baseline run with the same
 initial weights and the same batches. So a method is compared with the baseline *seed by seed*
@@ -22,7 +22,17 @@ from scipy import stats as _stats
 
 from ._checks import check_int, check_numeric_array, check_real
 
-__all__ = ["Interval", "PairedComparison", "holm", "mean_interval", "paired_comparison", "sd_ratio", "verdict"]
+__all__ = [
+    "Interval",
+    "PairedComparison",
+    "Verdicts",
+    "holm",
+    "holm_verdicts",
+    "mean_interval",
+    "paired_comparison",
+    "sd_ratio",
+    "verdict",
+]
 
 
 def _check_values(values, name: str) -> np.ndarray:
@@ -38,7 +48,7 @@ def _check_confidence(confidence) -> float:
 
 @dataclass(frozen=True)
 class Interval:
-    """A mean and its confidence interval ``[low, high]`` over ``n`` values (chapter 06).
+    """A mean and its confidence interval ``[low, high]`` over ``n`` values (chapter 6).
 
     :func:`mean_interval` builds it; the fields are not checked.
 
@@ -56,12 +66,20 @@ class Interval:
 
     @property
     def half_width(self) -> float:
-        """Half the interval's width: ``(high - low) / 2``."""
+        """Half the interval's width, ``(high - low) / 2``."""
         return (self.high - self.low) / 2
+
+    def __format__(self, spec: str) -> str:
+        """``format(interval, "+.4f")`` gives ``"+0.0012 [-0.0003, +0.0027]"``: the mean, then the
+        interval, each in ``spec``; an empty ``spec`` gives ``str(interval)``. So an interval is
+        a cell of :func:`~ensemble_lib.reporting.table` like a number."""
+        if not spec:
+            return str(self)
+        return f"{format(self.mean, spec)} [{format(self.low, spec)}, {format(self.high, spec)}]"
 
 
 def mean_interval(values, confidence: float = 0.95) -> Interval:
-    """The mean of ``values`` with its Student-t confidence interval (chapter 06).
+    """The mean of ``values`` with its Student-t confidence interval (chapter 6).
 
     Args:
         values: a 1-D sequence of at least 2 finite numbers.
@@ -85,7 +103,7 @@ def mean_interval(values, confidence: float = 0.95) -> Interval:
 
 @dataclass(frozen=True)
 class PairedComparison:
-    """``method - baseline``, seed by seed (chapter 06).
+    """``method - baseline``, seed by seed (chapter 6).
 
     :func:`paired_comparison` builds it; the fields are not checked.
 
@@ -113,7 +131,7 @@ class PairedComparison:
 
 
 def paired_comparison(method, baseline, confidence: float = 0.95) -> PairedComparison:
-    """Compare ``method`` with ``baseline``, both one value per seed in the same seed order (chapter 06).
+    """Compare ``method`` with ``baseline``, both one value per seed in the same seed order (chapter 6).
 
     When every seed moves by the same amount there is no spread for a t statistic: ``p_value``
     is then 1 if that amount is 0, else 0.
@@ -164,7 +182,7 @@ def paired_comparison(method, baseline, confidence: float = 0.95) -> PairedCompa
 
 
 def holm(p_values) -> np.ndarray:
-    """Holm's step-down adjustment of ``p_values`` for testing them all at once (chapter 06).
+    """Holm's step-down adjustment of ``p_values`` for testing them all at once (chapter 6).
 
     Sorted ascending, the ``i``-th smallest (from 0) of ``m`` p-values becomes
     ``max over j <= i of min(1, (m - j) * p_(j))``. Rejecting every hypothesis whose adjusted
@@ -195,7 +213,7 @@ def holm(p_values) -> np.ndarray:
 
 
 def verdict(paired, adjusted_p, lower_is_better: bool = False, alpha: float = 0.05) -> str:
-    """The book's words for one adjusted test: "helps", "hurts" or "no detectable effect" (chapter 06).
+    """The book's words for one adjusted test: "helps", "hurts" or "no detectable effect" (chapter 6).
 
     "no detectable effect" when ``adjusted_p`` (a :func:`holm`-adjusted p-value of ``paired``'s
     test) is at least ``alpha``; otherwise the sign of the mean difference decides, read as a
@@ -224,9 +242,95 @@ def verdict(paired, adjusted_p, lower_is_better: bool = False, alpha: float = 0.
     return "helps" if gain > 0 else "hurts"
 
 
+@dataclass(frozen=True)
+class Verdicts:
+    """The verdicts on a family of paired comparisons, Holm-adjusted together (chapter 8).
+
+    :func:`holm_verdicts` builds it; the fields are not checked.
+
+    Args:
+        measures: the measures' names, in the order of each comparison's tuple.
+        words: per comparison, the :func:`verdict` of its paired t-tests, one per measure.
+        robust_words: the same from the Wilcoxon signed-rank tests.
+        t: per ``(comparison, measure index)``, the Holm-adjusted p-value of the t-test.
+        wilcoxon: the same for the Wilcoxon tests.
+    """
+
+    measures: tuple[str, ...]
+    words: dict
+    robust_words: dict
+    t: dict
+    wilcoxon: dict
+
+    def table(self, label: str = "comparison"):
+        """Every comparison's words and adjusted p-values, as an :func:`~ensemble_lib.reporting.table`."""
+        from .reporting import table
+
+        names = list(self.words)
+        columns = {label: names}
+        for j, measure in enumerate(self.measures):
+            columns[f"{measure}: verdict"] = [self.words[n][j] for n in names]
+            columns[f"{measure}: Holm t"] = [self.t[n, j] for n in names]
+            columns[f"{measure}: Holm W"] = [self.wilcoxon[n, j] for n in names]
+        spec = {f"{m}: Holm {test}": ".3f" for m in self.measures for test in "tW"}
+        return table(columns, formats=spec)
+
+
+def holm_verdicts(comparisons, measures, lower_is_better, alpha: float = 0.05) -> Verdicts:
+    """Adjust a family of paired comparisons together with Holm's method, and say what each shows (chapter 8).
+
+    Every comparison holds one :class:`PairedComparison` per measure (say accuracy and
+    log-loss). All their t-tests form one family for :func:`holm`, all their Wilcoxon tests
+    another, and each test gets the :func:`verdict` of its adjusted p-value.
+
+    Args:
+        comparisons: a mapping of names to tuples of :class:`PairedComparison`, one per measure.
+        measures: the measures' names, as many as each tuple holds.
+        lower_is_better: for each measure, whether it improves downwards (log-loss) or not.
+        alpha: the level of the family, in ``(0, 1)``.
+
+    Returns:
+        A :class:`Verdicts`.
+
+    Raises:
+        TypeError: if ``comparisons`` is not a mapping, a comparison is not a tuple or list of
+            :class:`PairedComparison`, or ``lower_is_better`` holds something other than bools.
+        ValueError: if there are no comparisons, or the numbers of measures, of flags and of
+            comparisons in a tuple differ.
+    """
+    from collections.abc import Mapping
+
+    if not isinstance(comparisons, Mapping):
+        raise TypeError(f"comparisons must be a mapping of names to tuples, got {type(comparisons).__name__}")
+    if not comparisons:
+        raise ValueError("comparisons is empty: there is nothing to adjust")
+    measures = tuple(measures)
+    lower_is_better = tuple(lower_is_better)
+    if len(lower_is_better) != len(measures):
+        raise ValueError(f"lower_is_better has {len(lower_is_better)} flags for {len(measures)} measures")
+    for name, row in comparisons.items():
+        if not isinstance(row, (tuple, list)) or not all(isinstance(c, PairedComparison) for c in row):
+            raise TypeError(f"comparisons[{name!r}] must be a tuple of PairedComparison, one per measure")
+        if len(row) != len(measures):
+            raise ValueError(f"comparisons[{name!r}] holds {len(row)} comparisons for {len(measures)} measures")
+    names = list(comparisons)
+    family = [(n, j) for j in range(len(measures)) for n in names]
+    t = dict(zip(family, holm([comparisons[n][j].p_value for n, j in family]).tolist()))
+    wilcoxon = dict(zip(family, holm([comparisons[n][j].wilcoxon_p_value for n, j in family]).tolist()))
+    words = {
+        n: tuple(verdict(comparisons[n][j], t[n, j], lower_is_better[j], alpha) for j in range(len(measures)))
+        for n in names
+    }
+    robust = {
+        n: tuple(verdict(comparisons[n][j], wilcoxon[n, j], lower_is_better[j], alpha) for j in range(len(measures)))
+        for n in names
+    }
+    return Verdicts(measures, words, robust, t, wilcoxon)
+
+
 def sd_ratio(method, baseline, confidence: float = 0.95, resamples: int = 9999) -> Interval:
     """The seed-to-seed standard deviation of ``method`` over that of ``baseline``, with an
-    interval (chapter 06): is a method more stable than the baseline?
+    interval (chapter 6): is a method more stable than the baseline?
 
     The interval is scipy's BCa bootstrap over seeds, resampling (method, baseline) pairs
     together, since both come from the same seeds; its random numbers come from a fixed seed, so

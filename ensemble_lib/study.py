@@ -1,6 +1,6 @@
-"""Chapter 06's study, defined once: its seeds, schedules, kept epochs and the methods it compares.
+"""Chapter 6's study, defined once: its seeds, schedules, kept epochs and the methods it compares.
 
-Chapter 06 designs the study and shows this module's code; chapter 07 trains the same runs again
+Chapter 6 designs the study and shows this module's code; chapter 7 trains the same runs again
 (the same seeds and schedules give the same bits) and holds the same methods against stronger
 baselines. One definition, so that the two chapters cannot drift apart.
 """
@@ -28,14 +28,14 @@ __all__ = [
 ]
 
 STUDY_SEEDS = tuple(range(50))
-"""The study's seeds: 0 to 49."""
+"""The study's seeds, 0 to 49."""
 
 EMA_MOMENTA = (float(np.exp(-1 / 8)), 0.99, 0.999)
-"""The Keras weight EMAs the study tracks: the first forgets like chapter 03's exponential shares."""
+"""The Keras weight EMAs the study tracks; the first forgets like chapter 3's exponential shares."""
 
 
 def last_epochs(n: int, recipe: Recipe = RECIPE) -> list[int]:
-    """The last ``n`` epochs of a run of ``recipe``, most recent first (as chapter 03 orders members).
+    """The last ``n`` epochs of a run of ``recipe``, most recent first (as chapter 3 orders members).
 
     Raises:
         TypeError: if ``n`` is not an int or ``recipe`` is not a :class:`~ensemble_lib.recipe.Recipe`.
@@ -49,11 +49,11 @@ def last_epochs(n: int, recipe: Recipe = RECIPE) -> list[int]:
 
 
 def study_schedules(recipe: Recipe = RECIPE) -> dict:
-    """The study's eight learning-rate schedules, by name (chapter 06).
+    """The study's eight learning-rate schedules, by name (chapter 6).
 
     The constant rate of the recipe (the baseline's run, and the Polyak averages' and EMAs'), the
-    cosine schedule of chapters 04 and 05 (10 cycles from 0.01: annealing alone and the snapshot
-    methods), and six variants of it for chapter 05's open questions.
+    cosine schedule of chapters 4 and 5 (10 cycles from 0.01: annealing alone and the snapshot
+    methods), and six variants of it for chapter 5's open questions.
     """
     epochs = check_recipe(recipe).epochs
 
@@ -73,7 +73,7 @@ def study_schedules(recipe: Recipe = RECIPE) -> dict:
 
 
 def train_study(x, y, seeds=STUDY_SEEDS, recipe: Recipe = RECIPE) -> dict[str, ReplicaRun]:
-    """Every schedule of :func:`study_schedules` for every seed, in one call (chapter 06).
+    """Every schedule of :func:`study_schedules` for every seed, in one call (chapter 6).
 
     Every run keeps its weights after each of the last 250 epochs and at the end of every cycle
     of every cosine schedule (``train_schedules`` keeps one set of epochs for all schedules): the
@@ -103,7 +103,7 @@ def train_study(x, y, seeds=STUDY_SEEDS, recipe: Recipe = RECIPE) -> dict[str, R
 
 
 def average_kept(run: ReplicaRun, epochs, scheme: str = "equal", alpha: float = 2.0) -> list[np.ndarray]:
-    """Every replica's weighted average of its weights kept after ``epochs`` (chapter 03's average, chapter 06).
+    """Every replica's weighted average of its weights kept after ``epochs`` (chapter 3's average, chapter 6).
 
     Args:
         run: a :class:`~ensemble_lib.replicas.ReplicaRun` that kept those epochs.
@@ -125,7 +125,7 @@ def average_kept(run: ReplicaRun, epochs, scheme: str = "equal", alpha: float = 
 
 
 def study_methods(runs: dict) -> dict[str, Callable]:
-    """The study's eleven predictors, by name: the baseline first, then ten methods (chapter 06).
+    """The study's eleven predictors, by name: the baseline first, then ten methods (chapter 6).
 
     Each is a function of points returning every replica's probabilities ``(replicas, points,
     classes)``. From the constant-rate run: its final model (the baseline), the three Polyak
@@ -156,11 +156,14 @@ def study_methods(runs: dict) -> dict[str, Callable]:
 
     methods = {"final model (baseline)": model(constant)}
     for scheme in SCHEMES:
-        methods[f"Polyak {scheme}, last 10"] = model(constant, average_kept(constant, last_10, scheme))
-    methods["Polyak equal, last 250"] = model(constant, average_kept(constant, last_250))
+        averaged = average_kept(constant, last_10, scheme)
+        methods[f"Polyak {scheme}, last 10"] = model(constant, averaged)
+    long_average = average_kept(constant, last_250)
+    methods["Polyak equal, last 250"] = model(constant, long_average)
     for m in EMA_MOMENTA:
         methods[f"Keras EMA, momentum {m:.4f}"] = model(constant, constant.ema[m])
     methods["cosine annealing alone"] = model(cosine)
-    methods["snapshot ensemble (10)"] = lambda points: cosine.soft_vote(points, snapshots)
-    methods["snapshot weight average (10)"] = model(cosine, average_kept(cosine, snapshots[::-1]))
+    methods["snapshot ensemble (10)"] = lambda x: cosine.soft_vote(x, snapshots)
+    snapshot_average = average_kept(cosine, snapshots[::-1])
+    methods["snapshot weight average (10)"] = model(cosine, snapshot_average)
     return methods

@@ -1,6 +1,6 @@
 """Feeding the data and recording learning curves without slowing training down.
 
-Introduced in chapter 02 (the MLP baseline).
+Introduced in chapter 2 (the MLP baseline).
 
 The original tutorials called ``model.fit(x, y, validation_data=(x_test, y_test), epochs=500)``.
 Two costs dominate that idiom for a model this small: converting the NumPy arrays into a fresh
@@ -53,9 +53,9 @@ def _check_xy(x, y, name: str):
 def compile_sgd(
     model, recipe: Recipe = RECIPE, learning_rate=None, steps_per_execution: int = 4, metrics=None, **optimizer_options
 ):
-    """Compile ``model`` with the book's SGD recipe and return it (chapter 02).
+    """Compile ``model`` with the book's SGD recipe and return it (chapter 2).
 
-    What chapter 02 writes out in full: SGD with the recipe's momentum, categorical
+    What chapter 2 writes out in full: SGD with the recipe's momentum, categorical
     cross-entropy, ``jit_compile=False`` (XLA would compile for the host's own instruction set)
     and ``steps_per_execution`` (4: one compiled call per epoch of 100 points in batches of 32;
     :func:`train` refuses one that does not divide an epoch's steps; use 1 when a callback acts
@@ -68,7 +68,7 @@ def compile_sgd(
         learning_rate: replaces the recipe's rate, e.g. with a Keras ``LearningRateSchedule``.
         steps_per_execution: batches per compiled call.
         metrics: Keras metrics to track while training (none by default).
-        **optimizer_options: passed to ``keras.optimizers.SGD`` (e.g. ``use_ema=True``, chapter 03).
+        **optimizer_options: passed to ``keras.optimizers.SGD`` (e.g. ``use_ema=True``, chapter 3).
 
     Returns:
         ``model``, compiled.
@@ -95,7 +95,7 @@ def compile_sgd(
 
 
 def training_dataset(x, y, seed: int = 0, recipe: Recipe = RECIPE, first_epoch: int = 0) -> tf.data.Dataset:
-    """Mini-batches for ``fit``: every epoch a fresh shuffle, fixed by ``(seed, epoch)`` alone (chapter 02).
+    """Mini-batches for ``fit``: every epoch a fresh shuffle, fixed by ``(seed, epoch)`` alone (chapter 2).
 
     Each epoch covers the whole training set once in a new order (:func:`~ensemble_lib.recipe.epoch_order`),
     as ``fit(x, y, shuffle=True)`` does, in batches of ``recipe.batch_size`` with a smaller last
@@ -139,11 +139,11 @@ def training_dataset(x, y, seed: int = 0, recipe: Recipe = RECIPE, first_epoch: 
 
 
 def train(model, x, y, seed: int = 0, recipe: Recipe = RECIPE, callbacks=(), initial_epoch: int = 0):
-    """Train a compiled ``model`` by the recipe: the one ``fit`` call every chapter makes (chapter 02).
+    """Train a compiled ``model`` by the recipe: the one ``fit`` call every chapter makes (chapter 2).
 
     ``model.fit(training_dataset(x, y, seed, recipe), epochs=recipe.epochs,
     steps_per_epoch=recipe.steps_per_epoch(len(x)), shuffle=False, verbose=0,
-    callbacks=callbacks, initial_epoch=initial_epoch)``, as chapter 02 writes it out.
+    callbacks=callbacks, initial_epoch=initial_epoch)``, as chapter 2 writes it out.
 
     Args:
         model: a model compiled with :func:`compile_sgd`.
@@ -152,7 +152,7 @@ def train(model, x, y, seed: int = 0, recipe: Recipe = RECIPE, callbacks=(), ini
         seed: the run's seed (the batches' order; the weights' seed went to ``build_mlp``).
         recipe: the :class:`~ensemble_lib.recipe.Recipe` (batch size, epochs).
         callbacks: Keras callbacks, e.g. :class:`AccuracyCurves` or checkpoints.
-        initial_epoch: resume a run at this epoch (chapter 03).
+        initial_epoch: resume a run at this epoch (chapter 3).
 
     Returns:
         ``fit``'s ``History``.
@@ -195,7 +195,7 @@ def train(model, x, y, seed: int = 0, recipe: Recipe = RECIPE, callbacks=(), ini
 
 
 class AccuracyCurves(keras.callbacks.Callback):
-    """Record the model's accuracy on named data sets after every epoch (chapter 02).
+    """Record the model's accuracy on named data sets after every epoch (chapter 2).
 
     ``AccuracyCurves(train=(x_train, y_train), test=(x_test, y_test))`` adds ``train_accuracy``
     and ``test_accuracy`` to the epoch's logs, so they land in ``fit``'s ``History`` beside the
@@ -250,7 +250,7 @@ class AccuracyCurves(keras.callbacks.Callback):
 
 
 def predict_classes(model, x) -> np.ndarray:
-    """The most probable class of each point under ``model`` (chapter 02).
+    """The most probable class of each point under ``model`` (chapter 2).
 
     One direct forward pass. ``model.predict`` would do the same through a batched input
     pipeline, which for a few thousand 2-D points costs more than the prediction itself.
@@ -271,7 +271,7 @@ def predict_classes(model, x) -> np.ndarray:
 
 
 def accuracy(model, x, y) -> float:
-    """Fraction of points whose most probable class is the true one (chapter 02).
+    """Fraction of points whose most probable class is the true one (chapter 2).
 
     Args:
         model: a Keras model that outputs class probabilities.
@@ -293,7 +293,7 @@ def accuracy(model, x, y) -> float:
 
 
 def log_loss(model, x, y) -> float:
-    """Mean categorical cross-entropy of ``model`` on ``(x, y)``, in nats (chapter 03).
+    """Mean categorical cross-entropy of ``model`` on ``(x, y)``, in nats (chapter 3).
 
     Accuracy on 1000 points moves in steps of 0.001 and ignores how confident a prediction is;
     the log-loss sees every change in the predicted probabilities. Probabilities are clipped

@@ -105,3 +105,23 @@ def test_same_seed_same_training_twice(problem):
 
     for a, b in zip(run(), run()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_gpu_is_hidden_so_the_chapters_run_on_the_cpu():
+    """On a machine with a GPU, reproducible() hides it before TensorFlow's runtime starts.
+
+    This machine has none, so TensorFlow is told it has one: the test checks the call that hides it.
+    """
+    code = (
+        "import ensemble_lib as el, tensorflow as tf\n"
+        "gpu = tf.config.PhysicalDevice('/physical_device:GPU:0', 'GPU')\n"
+        "listed = tf.config.list_physical_devices\n"
+        "tf.config.list_physical_devices = lambda kind=None: [gpu] if kind == 'GPU' else listed(kind)\n"
+        "calls = []\n"
+        "tf.config.set_visible_devices = lambda devices, kind=None: calls.append((list(devices), kind))\n"
+        "el.reproducible(0)\n"
+        "print(calls)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "[([], 'GPU')]"
