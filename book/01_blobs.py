@@ -35,7 +35,6 @@
 import ensemble_lib as el  # first: it fixes TensorFlow's numeric path
 import matplotlib.pyplot as plt
 import numpy as np
-from myst_nb import glue
 
 el.use_book_style()
 
@@ -49,17 +48,44 @@ el.use_book_style()
 # depends a lot on which 100 points and on the luck of its training run, and that variance is
 # exactly what averaging and ensembles try to reduce.
 #
-# `el.load_blobs()` runs that recipe with `return_centers=True`, so we also keep the centres the
-# points were drawn around.
+# {py:obj}`el.load_blobs() <ensemble_lib.data.load_blobs>` runs that recipe with
+# `return_centers=True`, so we also keep the centres the points were drawn around. Each set has
+# two features per point; here is how many points of each class it holds:
 
 # %%
 problem = el.load_blobs()
-print("training inputs:", problem.x_train.shape)
-print("test inputs:    ", problem.x_test.shape)
-print("training points per class:", np.bincount(problem.y_train))
-print("test points per class:    ", np.bincount(problem.y_test))
-print("generating centres:\n", problem.centers.round(3))
-print("standard deviation of every class:", problem.cluster_std)
+labels = {"training": problem.y_train, "test": problem.y_test}
+el.table(
+    {
+        "set": list(labels),
+        "points": [len(y) for y in labels.values()],
+        **{
+            f"class {k}": [int(np.sum(y == k)) for y in labels.values()]
+            for k in range(3)
+        },
+    }
+)
+
+# %% [markdown]
+# And how they were drawn: each class around its centre, with the same standard deviation, and
+# with the share of the 1100 points (the *prior*) that `make_blobs` gave it:
+
+# %%
+el.table(
+    {
+        "class": [0, 1, 2],
+        "centre, first feature": problem.centers[:, 0],
+        "centre, second feature": problem.centers[:, 1],
+        "standard deviation": [problem.cluster_std] * 3,
+        "prior": problem.class_priors,
+    },
+    formats={
+        "centre, first feature": ".3f",
+        "centre, second feature": ".3f",
+        "standard deviation": "g",
+        "prior": ".4f",
+    },
+)
 
 # %% [markdown]
 # The classes are nearly balanced, and the training set, being a random tenth of the data, is a
@@ -93,11 +119,20 @@ plt.show()
 # %%
 from scipy.stats import norm
 
-for a, b in [(0, 1), (0, 2), (1, 2)]:
-    distance = np.linalg.norm(problem.centers[a] - problem.centers[b])
-    d = distance / problem.cluster_std
-    print(f"classes {a} and {b}: {d:4.2f} standard deviations apart, "
-          f"confused at best {norm.cdf(-d / 2):6.1%}")
+pairs = [(0, 1), (0, 2), (1, 2)]
+centres, spread = problem.centers, problem.cluster_std
+apart = [np.linalg.norm(centres[a] - centres[b]) / spread for a, b in pairs]
+el.table(
+    {
+        "classes": [f"{a} and {b}" for a, b in pairs],
+        "centres apart (standard deviations)": apart,
+        "confused at best": [norm.cdf(-d / 2) for d in apart],
+    },
+    formats={
+        "centres apart (standard deviations)": ".2f",
+        "confused at best": ".1%",
+    },
+)
 
 # %% [markdown]
 # ## The ceiling: the Bayes-optimal classifier
@@ -119,18 +154,42 @@ for a, b in [(0, 1), (0, 2), (1, 2)]:
 # equal priors they lie almost halfway between the centres, as for a nearest-centre rule.
 # Its expected accuracy is the integral over the plane of
 # $\max_k \pi_k\, p_k(x)$, which `expected_accuracy` computes on a fine grid.
+#
+# In code, {py:obj}`el.BayesClassifier <ensemble_lib.bayes.BayesClassifier>` holds the centres,
+# the spread and the priors. The logarithm of the numerator, for every point and class at once:
+#
+# ```{literalinclude} ../ensemble_lib/bayes.py
+# :pyobject: BayesClassifier._log_joint
+# :dedent:
+# ```
+#
+# and the posterior divides by the sum, after subtracting each row's largest term so that no
+# exponential overflows:
+#
+# ```{literalinclude} ../ensemble_lib/bayes.py
+# :pyobject: BayesClassifier.predict_proba
+# :start-at: log_joint = self._log_joint(
+# :dedent:
+# ```
 
 # %%
 bayes = el.BayesClassifier.for_problem(problem)
 bayes_test = bayes.accuracy(problem.x_test, problem.y_test)
-bayes_train = bayes.accuracy(problem.x_train, problem.y_train)
 bayes_expected = bayes.expected_accuracy()
-print(f"class priors:                       {np.round(bayes.priors, 4)}")
-print(f"Bayes accuracy on the 100 training points: {bayes_train:.3f}")
-print(f"Bayes accuracy on the 1000 test points:    {bayes_test:.3f}")
-print(f"Bayes expected accuracy on fresh data:     {bayes_expected:.4f}")
-glue("bayes_test", bayes_test, display=False)
-glue("bayes_expected", bayes_expected, display=False)
+el.glue("bayes_test", bayes_test)
+el.glue("bayes_expected", bayes_expected)
+bayes_train = bayes.accuracy(problem.x_train, problem.y_train)
+el.table(
+    {
+        "points": [
+            "the 100 training points",
+            "the 1000 test points",
+            "fresh data, in expectation",
+        ],
+        "Bayes accuracy": [bayes_train, bayes_test, bayes_expected],
+    },
+    formats={"Bayes accuracy": ".4f"},
+)
 
 # %% [markdown]
 # So on the 1000 test points the best possible rule scores {glue:text}`bayes_test:.3f`, and on
@@ -156,18 +215,21 @@ plt.show()
 # test accuracy of 0.812 for 500 epochs (0.796 for a 200-epoch run). Beside the ceiling:
 
 # %%
-original_test = {
-    "original, 500 epochs": 0.812,
-    "original, 200 epochs": 0.796,
-}
-print(f"{'':22s}{'test accuracy':>14s}{'gap to Bayes':>14s}")
-for name, acc in original_test.items():
-    print(f"{name:22s}{acc:14.3f}{bayes_test - acc:14.3f}")
+original = {"original, 500 epochs": 0.812, "original, 200 epochs": 0.796}
+el.table(
+    {
+        "run": list(original),
+        "test accuracy": list(original.values()),
+        "gap to the Bayes rule": [bayes_test - a for a in original.values()],
+    },
+    formats={"test accuracy": ".3f", "gap to the Bayes rule": ".3f"},
+)
 
 # %% [markdown]
 # A gap of a few points of accuracy is all there is to win. Every method of the following chapters,
 # weight averaging, cosine schedules and snapshot ensembles, will be judged by how much of it it
-# closes, and chapter 06 will check whether what it closes is more than luck.
+# closes, and {numref}`chapter %s <ch-many-seeds>` will check whether what it closes is more than
+# luck.
 #
 # ## Summary
 #
@@ -179,5 +241,131 @@ for name, acc in original_test.items():
 #   in expectation. That is the ceiling for every model in this book.
 #
 # **Open questions.** How close does a neural network trained on only 100 points come to this
-# ceiling, and how much does its result depend on the luck of a single training run? Chapter 02
-# trains the baseline.
+# ceiling, and how much does its result depend on the luck of a single training run?
+# {numref}`Chapter %s <ch-baseline>` trains the baseline.
+#
+# ## Exercises
+#
+# ```{exercise} How the ceiling moves with the spread
+# :label: ex-blobs-spread
+#
+# The overlap, and so the ceiling, is set by how far apart the centres are *in standard
+# deviations*. Keep the three centres and priors and compute the Bayes rule's expected accuracy
+# for standard deviations of 1, 1.5, 2, 2.5 and 3. How much does the ceiling fall from the book's
+# spread of 2 to 3?
+# ```
+#
+# ```{solution-start} ex-blobs-spread
+# :class: dropdown
+# ```
+#
+# {py:obj}`el.BayesClassifier <ensemble_lib.bayes.BayesClassifier>` takes the centres, the spread
+# and the priors directly:
+
+# %%
+spreads = [1.0, 1.5, 2.0, 2.5, 3.0]
+ceilings = []
+for spread in spreads:
+    rule = el.BayesClassifier(
+        problem.centers, spread, problem.class_priors
+    )
+    ceilings.append(rule.expected_accuracy())
+el.glue(
+    "ceiling_drop", ceilings[2] - ceilings[4]
+)  # spread 2, then 3
+el.table(
+    {
+        "standard deviation": spreads,
+        "Bayes expected accuracy": ceilings,
+    },
+    formats={
+        "standard deviation": "g",
+        "Bayes expected accuracy": ".4f",
+    },
+)
+
+# %% [markdown]
+# The ceiling falls steeply: from a spread of 2 to one of 3 it loses
+# {glue:text}`ceiling_drop:.3f` of accuracy, because the confused fraction $\Phi(-d/2)$ grows fast as $d$ shrinks.
+#
+# ```{solution-end}
+# ```
+#
+# ```{exercise} A linear model is the right family
+# :label: ex-blobs-logistic
+#
+# With equal spreads the Bayes posterior is exactly a softmax of linear functions of $x$. Fit
+# scikit-learn's `LogisticRegression` (a softmax of linear functions) to the 100 training points
+# and score it on the 1000 test points. How close does it come to the Bayes rule's
+# {glue:text}`bayes_test:.3f`? Keep its test accuracy in mind when the next chapter trains a
+# neural network on the same points.
+# ```
+#
+# ```{solution-start} ex-blobs-logistic
+# :class: dropdown
+# ```
+
+# %%
+from sklearn.linear_model import LogisticRegression
+
+linear = LogisticRegression().fit(
+    problem.x_train, problem.y_train
+)
+linear_test = linear.score(problem.x_test, problem.y_test)
+gap = bayes_test - linear_test
+el.glue("linear_gap_points", round(gap * len(problem.y_test)))
+el.table(
+    {
+        "classifier": [
+            "logistic regression, 100 points",
+            "Bayes rule",
+        ],
+        "test accuracy": [linear_test, bayes_test],
+    },
+    formats={"test accuracy": ".3f"},
+)
+
+# %% [markdown]
+# Nine parameters fitted to 100 points come within {glue:text}`linear_gap_points` test points of
+# the best possible rule:
+# the model family contains the truth, and a small family has little room to overfit. A network
+# has more freedom, which costs it here; the later chapters are about reducing what that freedom
+# costs.
+#
+# ```{solution-end}
+# ```
+#
+# ```{exercise} How precise is a test accuracy?
+# :label: ex-blobs-precision
+#
+# Each test point is right or wrong independently, with probability $p$ of being right, so a test
+# accuracy measured on $n$ points has a standard error of $\sqrt{p(1-p)/n}$. What is it for the
+# Bayes rule on these 1000 points? How many test points would a 95% interval of $\pm 0.01$ need?
+# ```
+#
+# ```{solution-start} ex-blobs-precision
+# :class: dropdown
+# ```
+
+# %%
+p = bayes_expected
+standard_error = np.sqrt(p * (1 - p) / len(problem.y_test))
+needed = int(np.ceil((1.96 / 0.01) ** 2 * p * (1 - p)))
+el.table(
+    {
+        "quantity": [
+            "standard error on 1000 points",
+            "test points for a 95% interval of ±0.01",
+        ],
+        "value": [f"{standard_error:.4f}", f"{needed}"],
+    }
+)
+
+# %% [markdown]
+# On 1000 points a test accuracy is uncertain by about one point of accuracy either way, more
+# than most of the effects this book measures; pinning it to $\pm 0.01$ would take several
+# thousand points. That is why the test accuracy of the Bayes rule differs from its expectation,
+# and why later chapters compare methods on the *same* test points and over many seeds.
+#
+# ```{solution-end}
+# ```

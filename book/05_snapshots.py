@@ -20,7 +20,7 @@
 # An ensemble of independently trained networks is one of the most reliable ways to improve a
 # model, and one of the most expensive: $M$ members cost $M$ training runs.
 # {cite:t}`huang2017` asked for the ensemble "for free": **train 1, get M**. With the cyclic schedule of
-# {ref}`ch-cosine`, one run settles into a minimum at the end of every cycle; save a snapshot
+# {numref}`Chapter %s <ch-cosine>`, one run settles into a minimum at the end of every cycle; save a snapshot
 # there, and the run leaves behind $M$ models at the cost of one.
 #
 # In this chapter you will
@@ -43,7 +43,6 @@ from pathlib import Path
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
-from myst_nb import glue
 
 SEED = el.reproducible(0)
 el.use_book_style()
@@ -53,7 +52,7 @@ el.use_book_style()
 #
 # Averaging the predictions of several models helps only when the models are **skilful** (each
 # good on its own) and **diverse** (wrong on different points): the errors of one are outvoted
-# by the others. Models saved a few epochs apart in a constant-rate run, as in {ref}`ch-polyak`,
+# by the others. Models saved a few epochs apart in a constant-rate run, as in {numref}`chapter %s <ch-polyak>`,
 # are skilful but nearly identical. Huang et al. make them diverse with the warm restarts of
 # cosine annealing: the large rate at the start of each cycle throws the network out of the
 # minimum it had found, and the long stretch of small rates lets it settle into another. A
@@ -63,10 +62,16 @@ el.use_book_style()
 # ## Collecting the snapshots
 #
 # The original used a wider network for this run, 50 hidden units instead of 25, with SGD and
-# momentum 0.9, $\eta_{\max} = 0.01$, 500 epochs in 10 cycles of 50 epochs. `el.SnapshotEnsemble`
-# is the cosine annealing callback of {ref}`ch-cosine` plus a save at the end of every epoch with
-# $(e + 1) \bmod 50 = 0$, through the same atomic checkpoint files as {ref}`ch-polyak`, so the
-# same loader reads them.
+# momentum 0.9, $\eta_{\max} = 0.01$, 500 epochs in 10 cycles of 50 epochs.
+# {py:class}`el.SnapshotEnsemble <ensemble_lib.schedules.SnapshotEnsemble>` is the cosine
+# annealing callback of {numref}`chapter %s <ch-cosine>` plus a save at the end of every epoch
+# with $(e + 1) \bmod 50 = 0$, through the same checkpoint files as
+# {numref}`chapter %s <ch-polyak>`, so the same loader reads them:
+#
+# ```{literalinclude} ../ensemble_lib/schedules.py
+# :pyobject: SnapshotEnsemble.on_epoch_end
+# :dedent:
+# ```
 
 # %%
 problem = el.load_blobs()
@@ -75,18 +80,29 @@ bayes = el.BayesClassifier.for_problem(problem)
 bayes_test = bayes.accuracy(problem.x_test, problem.y_test)
 
 
-# The original's snapshot run: chapter 02's recipe on a wider network (50 hidden units).
+# The original's snapshot run: chapter 2's recipe on a wider network (50 hidden
+# units).
 WIDE = el.RECIPE.replace(hidden_units=50)
 
 
 def snapshot_run(folder, n_cycles=10, lr_max=0.01):
     """Train the 50-unit MLP with a snapshot at the end of every cycle."""
     model = el.compile_sgd(el.build_mlp(seed=SEED, recipe=WIDE), WIDE)
-    # replace=True: a re-run of the chapter replaces the snapshots of its previous run
-    snapshots = el.SnapshotEnsemble(folder, WIDE.epochs, n_cycles, lr_max, replace=True)
-    el.train(model, problem.x_train, y_train, seed=SEED, recipe=WIDE, callbacks=[
-        snapshots, el.TrainingProgress(f"{n_cycles} cycles, lr_max {lr_max}")
-    ])
+    # replace=True: a re-run of the chapter replaces its previous snapshots
+    snapshots = el.SnapshotEnsemble(
+        folder, WIDE.epochs, n_cycles, lr_max, replace=True
+    )
+    el.train(
+        model,
+        problem.x_train,
+        y_train,
+        seed=SEED,
+        recipe=WIDE,
+        callbacks=[
+            snapshots,
+            el.TrainingProgress(f"{n_cycles} cycles, lr_max {lr_max}"),
+        ],
+    )
     return model, snapshots
 
 
@@ -97,9 +113,17 @@ print("snapshots saved after epochs:", snapshots.saved)
 # %% [markdown]
 # ## Soft voting
 #
-# Each snapshot becomes a model again with `el.model_with_weights`. The ensemble predicts by
-# **soft voting**: add up the members' softmax outputs and take the class with the largest sum
-# (`el.ensemble_predict`). As in the original, members are ordered most recent first, and the
+# Each snapshot becomes a model again with {py:obj}`el.model_with_weights <ensemble_lib.averaging.model_with_weights>`. The ensemble predicts by
+# **soft voting**: add up the members' softmax outputs and take the class with the largest sum.
+# {py:func}`el.ensemble_predict <ensemble_lib.ensembles.ensemble_predict>` does it in float64:
+#
+# ```{literalinclude} ../ensemble_lib/ensembles.py
+# :pyobject: ensemble_predict
+# :start-at: outputs = _member_probabilities(members, x)
+# :dedent:
+# ```
+#
+# As in the original, members are ordered most recent first, and the
 # ensemble of size $n$ uses the last $n$ snapshots. {numref}`fig-snapshot-ensemble` plots the
 # table below.
 
@@ -119,29 +143,49 @@ ensemble = [
     for n in range(1, 11)
 ]
 original = [  # (single, ensemble) as the original reported them
-    (0.813, 0.813), (0.814, 0.813), (0.822, 0.822), (0.810, 0.820),
-    (0.813, 0.818), (0.811, 0.815), (0.807, 0.813), (0.805, 0.813),
-    (0.805, 0.813), (0.790, 0.813),
+    (0.813, 0.813),
+    (0.814, 0.813),
+    (0.822, 0.822),
+    (0.810, 0.820),
+    (0.813, 0.818),
+    (0.811, 0.815),
+    (0.807, 0.813),
+    (0.805, 0.813),
+    (0.805, 0.813),
+    (0.790, 0.813),
 ]
-print(f"{'n':>3s} {'epoch':>6s} {'single':>7s} {'ensemble':>9s}"
-      "   original: single ensemble")
-for n in range(1, 11):
-    o_single, o_ensemble = original[n - 1]
-    print(
-        f"{n:3d} {epochs[n - 1]:6d} {single[n - 1]:7.3f} {ensemble[n - 1]:9.3f}"
-        f"   {o_single:16.3f} {o_ensemble:8.3f}"
-    )
-print(f"singles: mean {np.mean(single):.3f}, "
-      f"standard deviation {np.std(single):.3f}   (original: 0.809, 0.008)")
-glue("single_mean", float(np.mean(single)), display=False)
-glue("single_best", max(single), display=False)
-glue("ensemble_best", max(ensemble), display=False)
-glue("ensemble_all", ensemble[-1], display=False)
+print(
+    f"singles: mean {np.mean(single):.3f}, standard deviation "
+    f"{np.std(single):.3f}",
+    "(the original's: 0.809, 0.008)",
+)
+el.glue("single_mean", float(np.mean(single)))
+el.glue("single_best", max(single))
+el.glue("ensemble_best", max(ensemble))
+el.glue("ensemble_all", ensemble[-1])
+el.table(
+    {
+        "n": list(range(1, 11)),
+        "epoch": epochs,
+        "n-th snapshot": single,
+        "ensemble of n": ensemble,
+        "original: n-th snapshot": [a for a, _ in original],
+        "original: ensemble of n": [b for _, b in original],
+    },
+    formats={
+        "n-th snapshot": ".3f",
+        "ensemble of n": ".3f",
+        "original: n-th snapshot": ".3f",
+        "original: ensemble of n": ".3f",
+    },
+)
 
 # %% mystnb={"figure": {"caption": "Test accuracy of the snapshot ensemble of the n most recent snapshots (line) and of the n-th snapshot alone (dots), with the singles' mean and the Bayes-optimal rule's accuracy on the test points.", "name": "fig-snapshot-ensemble"}}
 fig, ax = plt.subplots()
 el.plot_members(
-    single, {"snapshot ensemble": ensemble}, ax=ax,
+    single,
+    {"snapshot ensemble": ensemble},
+    ax=ax,
     references={
         "mean of the singles": float(np.mean(single)),
         "Bayes rule, test points": bayes_test,
@@ -164,7 +208,7 @@ plt.show()
 #
 # Soft voting can only fix a point that some members get right and others get wrong. The
 # **disagreement** of two members is the fraction of test points on which they predict different
-# classes (`el.disagreement`); {numref}`fig-snapshot-diversity` maps it for every pair.
+# classes ({py:obj}`el.disagreement <ensemble_lib.ensembles.disagreement>`); {numref}`fig-snapshot-diversity` maps it for every pair.
 
 # %%
 dis = el.disagreement(members, problem.x_test)
@@ -174,12 +218,25 @@ always_wrong = errors.all(axis=0).mean()
 ever_wrong = errors.any(axis=0).mean()
 bayes_wrong = bayes.predict(x_test) != y_test
 shared_with_bayes = bayes_wrong[errors.all(axis=0)].mean()
-print(f"mean pairwise disagreement: {dis[np.triu_indices(10, 1)].mean():.3f}")
-print(f"test points every snapshot gets wrong: {always_wrong:.3f}")
-print(f"test points some snapshot gets wrong:  {ever_wrong:.3f}")
-print(f"of those, errors of the Bayes rule too:  {shared_with_bayes:.3f}")
-glue("always_wrong", float(always_wrong), display=False)
-glue("shared_with_bayes", float(shared_with_bayes), display=False)
+el.glue("always_wrong", float(always_wrong))
+el.glue("shared_with_bayes", float(shared_with_bayes))
+el.table(
+    {
+        "measure": [
+            "mean disagreement of two snapshots",
+            "test points every snapshot gets wrong",
+            "test points some snapshot gets wrong",
+            "of the first, errors of the Bayes rule too",
+        ],
+        "fraction": [
+            dis[np.triu_indices(10, 1)].mean(),
+            always_wrong,
+            ever_wrong,
+            shared_with_bayes,
+        ],
+    },
+    formats={"fraction": ".3f"},
+)
 
 # %% mystnb={"figure": {"caption": "Left: pairwise disagreement between the ten snapshots on the test points (labelled by the epoch that saved them). Right: mean disagreement against the distance between two snapshots, in cycles.", "name": "fig-snapshot-diversity"}}
 fig, (ax_map, ax_dist) = plt.subplots(1, 2, figsize=(11, 4.0))
@@ -204,7 +261,7 @@ plt.show()
 # The snapshots disagree on only a few percent of the test points, and the further apart two
 # snapshots are in the run, the more they disagree. Most errors are shared: a fraction
 # {glue:text}`always_wrong:.3f` of the test points is misclassified by every snapshot, and
-# {glue:text}`shared_with_bayes:.3f` of those are errors of the Bayes rule of {ref}`ch-blobs`
+# {glue:text}`shared_with_bayes:.3f` of those are errors of the Bayes rule of {numref}`chapter %s <ch-blobs>`
 # too, points lying on the wrong side of the best possible boundary, which no vote can fix. Only the few points some snapshots get right and others wrong are in play, and
 # with so few of them the vote moves the accuracy by a few thousandths.
 #
@@ -224,15 +281,20 @@ for n in range(1, 11):
     p_true = np.clip(probs[np.arange(len(probs)), problem.y_test], 1e-7, 1.0)
     ens_loss.append(float(-np.mean(np.log(p_true))))
 single_loss = [el.log_loss(m, problem.x_test, problem.y_test) for m in members]
-print(f"{'n':>3s} {'single log-loss':>16s} {'ensemble log-loss':>18s}")
-for n in range(1, 11):
-    print(f"{n:3d} {single_loss[n - 1]:16.4f} {ens_loss[n - 1]:18.4f}")
 print(f"mean of the single snapshots' log-loss: {np.mean(single_loss):.4f}")
+el.table(
+    {
+        "n": list(range(1, 11)),
+        "n-th snapshot: log-loss": single_loss,
+        "ensemble of n: log-loss": ens_loss,
+    },
+    formats={"n-th snapshot: log-loss": ".4f", "ensemble of n: log-loss": ".4f"},
+)
 
 # %% [markdown]
 # ## Averaging the weights instead: are the snapshots in one basin?
 #
-# {ref}`ch-polyak` averaged *weights*; here we averaged *predictions*. {cite:t}`izmailov2018`,
+# {numref}`Chapter %s <ch-polyak>` averaged *weights*; here we averaged *predictions*. {cite:t}`izmailov2018`,
 # with **Stochastic Weight Averaging** (SWA), bridged the two: they average the weights of models
 # collected along a cyclic or constant-rate run, getting one network that behaves like an
 # ensemble at the cost of one. Averaging weights only makes sense if the members lie in one
@@ -256,13 +318,18 @@ rows = {
     "snapshot ensemble, 10 members": (ensemble[-1], ens_loss[-1]),
     "weight average of the 10 snapshots": (swa_acc, swa_loss),
 }
-print(f"{'':36s} {'test acc':>8s} {'log-loss':>9s}")
-for name, (acc, loss) in rows.items():
-    print(f"{name:36s} {acc:8.3f} {loss:9.4f}")
-glue("swa_acc", swa_acc, display=False)
-glue("swa_loss", swa_loss, display=False)
-glue("ens10_acc", ensemble[-1], display=False)
-glue("ens10_loss", ens_loss[-1], display=False)
+el.glue("swa_acc", swa_acc)
+el.glue("swa_loss", swa_loss)
+el.glue("ens10_acc", ensemble[-1])
+el.glue("ens10_loss", ens_loss[-1])
+el.table(
+    {
+        "model": list(rows),
+        "test accuracy": [acc for acc, _ in rows.values()],
+        "test log-loss": [loss for _, loss in rows.values()],
+    },
+    formats={"test accuracy": ".3f", "test log-loss": ".4f"},
+)
 
 # %% [markdown]
 # The straight line between two snapshots tells whether they share a basin: compute the loss of
@@ -279,9 +346,11 @@ ts = np.linspace(0.0, 1.0, 21)
 def losses_along(epoch_a, epoch_b):
     train, test = [], []
     for t in ts:
-        scorer.set_weights(el.average_weights(
-            [weights_by_epoch[epoch_a], weights_by_epoch[epoch_b]], [1 - t, t]
-        ))
+        scorer.set_weights(
+            el.average_weights(
+                [weights_by_epoch[epoch_a], weights_by_epoch[epoch_b]], [1 - t, t]
+            )
+        )
         train.append(el.log_loss(scorer, problem.x_train, problem.y_train))
         test.append(el.log_loss(scorer, problem.x_test, problem.y_test))
     return train, test
@@ -306,7 +375,7 @@ plt.show()
 # is why averaging their weights gives a working network at all, and why neither average gains
 # much. In this run the weight average scores {glue:text}`swa_acc:.3f` against the ensemble's
 # {glue:text}`ens10_acc:.3f`, with a log-loss of {glue:text}`swa_loss:.4f` against
-# {glue:text}`ens10_loss:.4f`; one run cannot say whether either is better, and chapter 06
+# {glue:text}`ens10_loss:.4f`; one run cannot say whether either is better, and {numref}`chapter %s <ch-many-seeds>`
 # measures both over 50 seeds.
 #
 # ## The open questions: cycle length and maximum learning rate
@@ -314,6 +383,7 @@ plt.show()
 # If the snapshots are too alike, a shorter cycle gives more of them, and a larger maximum rate
 # kicks harder at each restart. Each row below is a full 500-epoch run with its own snapshots;
 # the ensemble uses all of them.
+
 
 # %%
 def summary(nets):
@@ -331,27 +401,42 @@ def study(n_cycles, lr_max):
     return summary([el.model_with_weights(net, w) for _, w in loaded_k])
 
 
-print(f"{'cycles':>6s} {'epochs/cycle':>12s} {'lr_max':>7s} {'members':>7s} "
-      f"{'mean single':>11s} {'best single':>11s} {'ensemble':>8s} "
-      f"{'disagree':>8s}")
 variants = {}
-for n_cycles, lr_max in [(5, 0.01), (10, 0.01), (20, 0.01), (50, 0.01),
-                         (10, 0.05), (10, 0.1)]:
+for n_cycles, lr_max in [
+    (5, 0.01),
+    (10, 0.01),
+    (20, 0.01),
+    (50, 0.01),
+    (10, 0.05),
+    (10, 0.1),
+]:
     if (n_cycles, lr_max) == (10, 0.01):
         row = summary(members)  # the run above
     else:
         row = study(n_cycles, lr_max)
     variants[n_cycles, lr_max] = row
-    k, mean_single, best_single, votes, spread = row
-    print(f"{n_cycles:6d} {500 // n_cycles:12d} {lr_max:7.3f} {k:7d} "
-          f"{mean_single:11.3f} {best_single:11.3f} {votes:8.3f} {spread:8.3f}")
-by_length = [variants[c, 0.01] for c in (5, 10, 20, 50)]  # cycle lengths at lr_max 0.01
-glue("single_longest", float(by_length[0][1]), display=False)
-glue("single_shortest", float(by_length[-1][1]), display=False)
-glue("vote_low", float(min(row[3] for row in by_length)), display=False)
-glue("vote_high", float(max(row[3] for row in by_length)), display=False)
-glue("vote_005", float(variants[10, 0.05][3]), display=False)
-glue("vote_01", float(variants[10, 0.1][3]), display=False)
+columns = ["members", "mean single", "best single", "ensemble", "disagreement"]
+by_length = [
+    variants[c, 0.01] for c in (5, 10, 20, 50)
+]  # cycle lengths at lr_max 0.01
+el.glue("single_longest", float(by_length[0][1]))
+el.glue("single_shortest", float(by_length[-1][1]))
+el.glue("vote_low", float(min(row[3] for row in by_length)))
+el.glue("vote_high", float(max(row[3] for row in by_length)))
+el.glue("vote_005", float(variants[10, 0.05][3]))
+el.glue("vote_01", float(variants[10, 0.1][3]))
+el.table(
+    {
+        "cycles": [c for c, _ in variants],
+        "epochs per cycle": [500 // c for c, _ in variants],
+        "lr_max": [r for _, r in variants],
+        **{
+            name: [row[k] for row in variants.values()]
+            for k, name in enumerate(columns)
+        },
+    },
+    formats={"lr_max": "g", **{name: ".3f" for name in columns[1:]}},
+)
 
 # %% [markdown]
 # Read the table for skill and diversity at once. Shorter cycles give more snapshots, each with
@@ -362,7 +447,7 @@ glue("vote_01", float(variants[10, 0.1][3]), display=False)
 # {glue:text}`vote_high:.3f` over the cycle lengths, where the extra diversity makes up for the
 # lost skill, and {glue:text}`vote_005:.3f` and {glue:text}`vote_01:.3f` at the larger rates, where it
 # does not; the best single snapshot of a run jumps around more than any ensemble does. Like every table
-# in these chapters it comes from one seed, so it cannot rank the settings; chapter 06 repeats
+# in these chapters it comes from one seed, so it cannot rank the settings; {numref}`chapter %s <ch-many-seeds>` repeats
 # it over many.
 #
 # ## Summary
@@ -374,10 +459,177 @@ glue("vote_01", float(variants[10, 0.1][3]), display=False)
 #   the loss along the line between two snapshots shows no barrier: they lie in one basin.
 # - Averaging their weights instead (in the spirit of SWA, not SWA itself) gives one working
 #   network, which costs one model at prediction time instead of ten; whether it predicts as
-#   well as the vote, one run cannot say (chapter 06 measures it over 50 seeds).
+#   well as the vote, one run cannot say ({numref}`chapter %s <ch-many-seeds>` measures it over 50 seeds).
 # - Ensembling improves the log-loss as well as the accuracy: averaged probabilities are less
 #   over-confident, though, again, not better than the best snapshot's.
 #
-# **Open questions.** Every number in chapters 02 to 05 comes from one training run. Which of
-# these methods really beats the plain final model, and by how much? Chapter 06 answers with many
+# **Open questions.** Every number in {numref}`chapters %s <ch-baseline>` to {numref}`%s <ch-snapshots>` comes from one training run. Which of
+# these methods really beats the plain final model, and by how much? {numref}`Chapter %s <ch-many-seeds>` answers with many
 # seeds.
+#
+# ## Exercises
+#
+# ```{exercise} Hard voting
+# :label: ex-snapshots-hard
+#
+# Instead of adding the members' probabilities, let each of the 10 snapshots vote for its
+# predicted class and take the majority (*hard voting*). On how many test points does it
+# disagree with soft voting, and which scores higher here?
+# ```
+#
+# ```{solution-start} ex-snapshots-hard
+# :class: dropdown
+# ```
+
+# %%
+predicted = np.array(
+    [el.predict_classes(m, problem.x_test) for m in members]
+)
+counts = np.stack(
+    [np.sum(predicted == k, axis=0) for k in range(3)], axis=1
+)
+hard = counts.argmax(axis=1)  # a tie goes to the lower class
+soft = el.ensemble_predict(members, problem.x_test)
+el.glue("hard_soft_differ", int(np.sum(hard != soft)))
+el.table(
+    {
+        "vote": [
+            "hard (majority of classes)",
+            "soft (sum of probabilities)",
+        ],
+        "test accuracy": [accuracy_of(hard), accuracy_of(soft)],
+    },
+    formats={"test accuracy": ".3f"},
+)
+
+# %% [markdown]
+# The two votes differ on {glue:text}`hard_soft_differ` of the 1000 test points. With members
+# this alike, a majority of classes and a sum of probabilities nearly always agree; soft voting
+# is the usual choice because it also weighs how sure each member is, and because it gives the
+# ensemble probabilities, which the log-loss and calibration need.
+#
+# ```{solution-end}
+# ```
+#
+# ```{exercise} Independent runs instead of snapshots
+# :label: ex-snapshots-independent
+#
+# Train the 50-unit network four times at the constant rate of the original recipe, with seeds
+# 0 to 3 ({py:obj}`el.compile_sgd <ensemble_lib.training.compile_sgd>`, {py:obj}`el.build_mlp <ensemble_lib.models.build_mlp>` and {py:obj}`el.train <ensemble_lib.training.train>` with `recipe=WIDE`). How much do
+# these four final models disagree, compared with the snapshots, and how does their soft vote
+# score against the ensemble of the last four snapshots? What did each ensemble cost?
+# ```
+#
+# ```{solution-start} ex-snapshots-independent
+# :class: dropdown
+# ```
+
+# %%
+independent = []
+for seed in range(4):
+    net = el.compile_sgd(
+        el.build_mlp(seed=seed, recipe=WIDE), WIDE
+    )
+    el.train(
+        net,
+        problem.x_train,
+        y_train,
+        seed=seed,
+        recipe=WIDE,
+        callbacks=[el.TrainingProgress(f"seed {seed}")],
+    )
+    independent.append(net)
+pairs = np.triu_indices(4, 1)
+el.table(
+    {
+        "four models": [
+            "independent runs, final models",
+            "last four snapshots of one run",
+        ],
+        "training runs": [4, 1],
+        "mean disagreement": [
+            el.disagreement(independent, problem.x_test)[
+                pairs
+            ].mean(),
+            el.disagreement(members[:4], problem.x_test)[
+                pairs
+            ].mean(),
+        ],
+        "soft vote: test accuracy": [
+            accuracy_of(
+                el.ensemble_predict(independent, problem.x_test)
+            ),
+            ensemble[3],
+        ],
+    },
+    formats={
+        "mean disagreement": ".3f",
+        "soft vote: test accuracy": ".3f",
+    },
+)
+
+# %% [markdown]
+# Compare the disagreement column: runs that start from other random weights and see the
+# batches in another order end in more different networks than the restarts of one run do,
+# which is what an ensemble needs; they cost one training run each. Whether that buys accuracy
+# on this problem is again a question for many seeds ({numref}`chapter %s <ch-baselines>`
+# trains such deep ensembles against the snapshot ensemble).
+#
+# ```{solution-end}
+# ```
+#
+# ```{exercise} The midpoint of the first and the last snapshot
+# :label: ex-snapshots-midpoint
+#
+# {numref}`fig-snapshot-line` shows no barrier between the snapshots of epochs 49 and 499. Score
+# the equal weight average of just these two, and the soft vote of the same two, on the test
+# points.
+# ```
+#
+# ```{solution-start} ex-snapshots-midpoint
+# :class: dropdown
+# ```
+
+# %%
+ends = [weights_by_epoch[49], weights_by_epoch[499]]
+midpoint = el.model_with_weights(
+    model, el.average_weights(ends, [0.5, 0.5])
+)
+pair = [el.model_with_weights(model, w) for w in ends]
+_, pair_probabilities = el.ensemble_predict(
+    pair, problem.x_test, return_probabilities=True
+)
+p_true = np.clip(
+    pair_probabilities[np.arange(1000), problem.y_test],
+    1e-7,
+    1.0,
+)
+el.table(
+    {
+        "epochs 49 and 499": [
+            "weights averaged",
+            "predictions averaged",
+        ],
+        "test accuracy": [
+            el.accuracy(
+                midpoint, problem.x_test, problem.y_test
+            ),
+            accuracy_of(pair_probabilities.argmax(axis=1)),
+        ],
+        "test log-loss": [
+            el.log_loss(
+                midpoint, problem.x_test, problem.y_test
+            ),
+            float(-np.mean(np.log(p_true))),
+        ],
+    },
+    formats={"test accuracy": ".3f", "test log-loss": ".4f"},
+)
+
+# %% [markdown]
+# The midpoint is a working network, as the figure promised: 450 epochs and nine restarts apart,
+# the two snapshots still lie in one basin, so their average is a point of low loss, not a
+# point on a ridge between two minima.
+#
+# ```{solution-end}
+# ```

@@ -76,7 +76,7 @@ x, y = make_blobs(
 print(x.shape, y.shape)
 
 # %% [markdown]
-# This book's {ref}`ch-blobs` generates the same points through `el.load_blobs()`.
+# This book's {numref}`chapter %s <ch-blobs>` generates the same points through {py:obj}`el.load_blobs() <ensemble_lib.data.load_blobs>`.
 #
 # ## The optimizer's learning rate argument
 #
@@ -149,8 +149,8 @@ print("rates set:", [f"{rate:.5f}" for rate in schedule.rates])
 
 # %% [markdown]
 # For a schedule that is a function of the epoch alone, `keras.callbacks.LearningRateScheduler`
-# does this for you; {ref}`ch-cosine` writes the cosine annealing callback with this assignment
-# and {ref}`ch-snapshots` adds the snapshots to it.
+# does this for you; {numref}`chapter %s <ch-cosine>` writes the cosine annealing callback with this assignment
+# and {numref}`chapter %s <ch-snapshots>` adds the snapshots to it.
 #
 # ## Mixing `keras` and `tf.keras`
 #
@@ -235,7 +235,7 @@ for name, copy in (("model", restored), ("weights", same_weights)):
     print(f"{name} loaded back, identical weights: {same}")
 
 # %% [markdown]
-# This book's checkpoints ({ref}`ch-polyak`, {ref}`ch-snapshots`) are `.weights.h5` files:
+# This book's checkpoints ({numref}`chapter %s <ch-polyak>`, {numref}`chapter %s <ch-snapshots>`) are `.weights.h5` files:
 # the architecture is the same for every member, so only the weights need saving.
 #
 # ## Reading the learning curves from the history
@@ -284,8 +284,8 @@ print(f"last epoch: accuracy {last['accuracy']:.3f}, "
 # work, differences that hundreds of epochs of SGD amplify.
 #
 # **Fix.** Fix the randomness and the numeric path, then measure over many seeds. The book's
-# `el.reproducible(seed)` seeds Python, NumPy and TensorFlow and pins one numeric path (see
-# {ref}`ch-baseline`), and `el.build_mlp(seed=...)` and `el.training_dataset(seed=...)` take the
+# {py:obj}`el.reproducible(seed) <ensemble_lib.reproducibility.reproducible>` seeds Python, NumPy and TensorFlow and pins one numeric path (see
+# {numref}`Chapter %s <ch-baseline>`), and {py:obj}`el.build_mlp(seed=...) <ensemble_lib.models.build_mlp>` and {py:obj}`el.training_dataset(seed=...) <ensemble_lib.training.training_dataset>` take the
 # seed of the initial weights and of the batch order explicitly. The same seed then gives the
 # same model, bit for bit, and another seed another model:
 
@@ -307,7 +307,7 @@ print("seeds 1 and 2, identical weights: ", identical(first, other))
 
 # %% [markdown]
 # Reproducible runs make a single result checkable; they do not make it representative. How much
-# one run owes to its seed is measured in {ref}`ch-baseline`, and a method only helps if it
+# one run owes to its seed is measured in {numref}`chapter %s <ch-baseline>`, and a method only helps if it
 # wins over many seeds.
 #
 # ## Not an error either: a fixed seed that freezes the batch order
@@ -338,11 +338,12 @@ class OrderRecorder(keras.Model):
 def order_recorder():
     inputs = keras.Input((1,))
     net = OrderRecorder(inputs, keras.layers.Dense(1)(inputs))
-    net.compile(optimizer="sgd", loss="mse", run_eagerly=True)  # eager, to read the batches
+    # Eager, so that train_step can read each batch as an array.
+    net.compile(optimizer="sgd", loss="mse", run_eagerly=True)
     return net
 
 
-points = np.arange(8, dtype="float32")[:, None]  # the points are their own indices
+points = np.arange(8, dtype="float32")[:, None]  # each point is its own index
 targets = np.zeros((8, 1), dtype="float32")
 keras.utils.set_random_seed(0)
 trap = order_recorder()
@@ -353,7 +354,7 @@ for epoch, order in enumerate(trap.orders):
 
 # %% [markdown]
 # **Fix.** Draw each epoch's order from the seed *and the epoch*. That is what
-# `el.training_dataset(x, y, seed)` does for every chapter of this book (each epoch's order is
+# {py:obj}`el.training_dataset(x, y, seed) <ensemble_lib.training.training_dataset>` does for every chapter of this book (each epoch's order is
 # a function of `(seed, epoch)`, so a run is repeatable and still reshuffles), and what `fit`
 # then reads without shuffling:
 
@@ -380,5 +381,5 @@ for epoch, order in enumerate(fixed.orders):
 # | `The filename must end in .weights.h5` | Keras 3 names files by content | `.weights.h5` for weights, `.keras` for models |
 # | `Invalid filepath extension for saving` | a model file needs `.keras` (or legacy `.h5`) | `model.save("name.keras")` |
 # | `KeyError: 'acc'` | metrics are logged under the name given | `history.history["accuracy"]` |
-# | different numbers every run | random seeds, CPU-dependent rounding | `el.reproducible(seed)`, explicit seeds, many seeds |
-# | (no message) the same batch order every epoch | a global seed fixes the shuffle, which starts over each epoch | an order drawn from `(seed, epoch)`: `el.training_dataset` |
+# | different numbers every run | random seeds, CPU-dependent rounding | {py:obj}`el.reproducible(seed) <ensemble_lib.reproducibility.reproducible>`, explicit seeds, many seeds |
+# | (no message) the same batch order every epoch | a global seed fixes the shuffle, which starts over each epoch | an order drawn from `(seed, epoch)`: {py:obj}`el.training_dataset <ensemble_lib.training.training_dataset>` |
