@@ -10,13 +10,14 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book test lint unit notebooks reproducibility emulated portability qemu-setup book-check browser browser-setup lab sync bench clean
+.PHONY: help venv book test lint unit notebooks anywhere reproducibility emulated portability qemu-setup book-check browser browser-setup lab sync bench clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (from the stored, tested outputs)"
 	@echo "make test     every check: unit tests, notebooks (nbval), pairs, reproducibility, the chapters on an"
 	@echo "              emulated CPU, book build, built pages, every page in headless Chromium (about 50 minutes)"
 	@echo "make lint     ruff format --check and ruff check (also part of make test)"
+	@echo "make anywhere chapters 01 and 02 in a fresh environment with ensemble_lib from pip install alone"
 	@echo "make emulated a short training run natively and on an emulated CPU (qemu-x86_64 -cpu max): same bits"
 	@echo "make portability  re-run every chapter on the emulated CPU (about 30 minutes)"
 	@echo "make browser  open every page of the built book in headless Chromium (after make book)"
@@ -52,11 +53,16 @@ lint: $(STAMP)
 
 unit: $(STAMP)
 	@echo "==> Unit tests of ensemble_lib, and the chapter pairs (.py and .ipynb in sync, executed in order)"
-	@$(PYTEST) tests -m "not slow and not emulated and not portability and not built_book and not browser"
+	@$(PYTEST) tests -m "not slow and not emulated and not portability and not built_book and not browser and not anywhere"
 
 notebooks: $(STAMP)
 	@echo "==> Re-executing every chapter and comparing each output and figure with the published one (nbval)"
 	@$(PYTEST) $(NBVAL) $(NOTEBOOKS)
+
+anywhere: $(STAMP)
+	@echo "==> Installing ensemble_lib alone (pyproject.toml) into a fresh virtual environment, as a reader's Jupyter"
+	@echo "    would, and running chapters 01 and 02 there: the same outputs (a few minutes)"
+	@$(PYTEST) tests -m anywhere
 
 reproducibility: $(STAMP)
 	@echo "==> Re-executing the chapters on one core with oneDNN capped at SSE4.1: outputs must not change"
@@ -90,7 +96,7 @@ browser: $(STAMP) browser-setup
 	@echo "    (screenshots of every page go to _build/screenshots/)"
 	@$(PYTEST) -rs tests -m browser
 
-test: lint unit notebooks reproducibility emulated portability book book-check browser
+test: lint unit notebooks anywhere reproducibility emulated portability book book-check browser
 	@echo "==> All checks passed"
 
 lab: $(STAMP)

@@ -304,3 +304,38 @@ def test_notebook_download_and_launch_buttons(browser, site, page):
         assert f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{page}.ipynb" in links
     finally:
         visit.close()
+
+
+#: Every block of code, every output and every table of an article, measured against the
+#: article's text column: the block's own scroll width (a line or table too wide scrolls sideways
+#: inside its box) and its right edge. Solutions are opened first, so that what they hold is
+#: measured too.
+WIDTHS = """async () => {
+  for (const button of document.querySelectorAll("button.toggle-button")) {
+    if (button.getAttribute("aria-expanded") !== "true") button.click();
+  }
+  await new Promise(resolve => setTimeout(resolve, 300));
+  const article = document.querySelector("article.bd-article");
+  const limit = article.getBoundingClientRect().right + 1;
+  const measured = [...article.querySelectorAll("div.highlight pre, div.cell_output table, article table")];
+  const wide = measured.filter(el => el.getBoundingClientRect().width > 0).filter(
+    el => el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right > limit);
+  return {
+    measured: measured.filter(el => el.getBoundingClientRect().width > 0).length,
+    tables: article.querySelectorAll("div.cell_output table").length,
+    wide: wide.map(el => `${el.tagName} ${el.scrollWidth - el.clientWidth}px too wide: ` +
+                         el.innerText.slice(0, 70).replace(/\\s+/g, " ")),
+  };
+}"""
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_code_block_output_and_table_fits_the_text_column(browser, site, page):
+    visit = Visit(browser, _url(site, page))
+    try:
+        found = visit.page.evaluate(WIDTHS)
+        assert found["wide"] == [], f"{page} at 1280 px:\n" + "\n".join(found["wide"])
+        if re.match(r"book/\d\d_", page):  # the check measured something: every chapter has tables
+            assert found["tables"] >= 1 and found["measured"] > found["tables"], f"{page}: nothing measured"
+    finally:
+        visit.close()

@@ -2,6 +2,7 @@
 and resolved numbers, the appendix with its errors, the bibliography with every paper. Run by
 ``make book-check``; ``make browser`` then opens the pages in a real browser."""
 
+import functools
 import json
 import re
 
@@ -84,3 +85,70 @@ def test_bibliography_lists_every_reference():
     for title in titles:
         words = re.sub(r"[{}]", "", title).lower().split()[:4]
         assert " ".join(words) in text, f"{title!r} is not in the bibliography"
+
+
+def test_the_api_page_documents_every_public_name_with_its_docstring():
+    import inspect
+
+    import ensemble_lib as el
+
+    page = _page("api")
+    documented = {tag["id"]: tag for tag in page.select("dt[id^='ensemble_lib.']")}
+    for module in el._MODULES:
+        assert page.find(id=f"module-{module.__name__}"), f"the API page has no section for {module.__name__}"
+        for name in module.__all__:
+            target = f"{module.__name__}.{name}"
+            assert target in documented, f"the API page does not document el.{name} ({target})"
+            entry = documented[target].find_next_sibling("dd")
+            words = re.findall(r"\w+", entry.get_text(" ").replace("\u2019", "'"))
+            assert words, f"el.{name} is documented with no text"
+            # A function's or class's own docstring is on the page: its first five words.
+            if callable(getattr(el, name)):
+                doc = inspect.getdoc(getattr(el, name))
+                # A role shows its target (":class:`~a.b.C`" shows "C"), not its name.
+                doc = re.sub(r":\w+:`(~?)([^`]*)`", lambda m: m[2].split(".")[-1] if m[1] else m[2], doc)
+                first = re.findall(r"\w+", doc)[:5]
+                assert " ".join(first) in " ".join(words), f"el.{name}: its docstring is not on the page"
+
+
+@functools.cache
+def _titles():
+    """Every page's title as its h1 shows it."""
+    titles = {}
+    for page in toc_files():
+        heading = _page(page.split("/")[-1]).select_one("article h1")
+        titles[page] = " ".join(heading.get_text(" ").replace("#", "").split())
+    return titles
+
+
+@pytest.mark.parametrize("page", [p.split("/")[-1] for p in toc_files()])
+def test_cross_references_read_as_prose(page):
+    """A reference to another page reads "chapter 2" or has link text of its own: a page's title
+    dropped into a sentence ("as chapter An MLP baseline in Keras 3 showed") is refused, and so
+    is a chapter number with a leading zero ("chapter 06"). A title opening a list item, as in the
+    introduction's list of chapters, is fine."""
+    article = _page(page).select_one("article")
+    titles = {title for title in _titles().values() if len(title.split()) > 1}
+    for link in article.select("p a.reference.internal, li a.reference.internal"):
+        text = " ".join(link.get_text(" ").split())
+        if text not in titles:
+            continue
+        before = "".join(
+            sibling.get_text() if hasattr(sibling, "get_text") else str(sibling) for sibling in link.previous_siblings
+        )
+        assert not before.strip(), f"{page}: the title {text!r} stands in a sentence: ...{before.strip()[-40:]!r}"
+    prose = " ".join(" ".join(block.get_text(" ").split()) for block in article.select("p, li, figcaption, h1, h2, h3"))
+    zeros = re.findall(r".{30}\b[Cc]hapters? 0\d\b", prose)
+    assert not zeros, f"{page}: a chapter number with a leading zero: {zeros[:3]}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_exercises_are_published_with_folded_solutions(notebook):
+    article = _page(notebook.stem).select_one("article")
+    exercises = article.select("div.exercise")
+    solutions = article.select("div.solution")
+    assert len(exercises) >= 2 and len(solutions) == len(exercises), f"{notebook.stem}: exercises or solutions lost"
+    for solution in solutions:
+        assert "dropdown" in solution["class"], f"{notebook.stem}: a solution is shown, not folded away"
+    # The code solutions are inside their solution, outputs and all.
+    assert any(solution.select("div.cell div.cell_output") for solution in solutions)

@@ -147,3 +147,55 @@ def test_every_reference_is_cited_and_every_citation_has_a_reference():
     assert entries, "book/references.bib has no entries"
     assert cited - entries == set(), "cited but not in book/references.bib"
     assert entries - cited == set(), "in book/references.bib but cited nowhere"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_table_is_shown(notebook):
+    """A table (``el.table``, ``el.paired_table``, ``verdicts.table()``) shows only as the last
+    expression of its cell (or through display):
+    one written before other statements would be computed and silently not shown."""
+    import ast
+
+    for cell in _notebook(notebook)["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        try:
+            body = ast.parse("".join(cell["source"])).body
+        except SyntaxError:  # the appendix shows code that does not parse, on purpose
+            continue
+        for statement in body[:-1]:
+            is_table = (
+                isinstance(statement, ast.Expr)
+                and isinstance(statement.value, ast.Call)
+                and ast.unparse(statement.value.func) in ("el.table", "el.paired_table", "verdicts.table")
+            )
+            assert not is_table, (
+                f"{notebook.name}: the el.table(...) at line {statement.lineno} of the cell starting "
+                f"{cell['source'][0].strip()!r} is not its last line, so it is never shown"
+            )
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+def test_every_chapter_ends_with_exercises_and_their_solutions(notebook):
+    """Two to four exercises per chapter, each with a solution folded away (a dropdown), at least
+    one solution running code: code cells between ``solution-start`` and ``solution-end``, which
+    nbval executes and compares like every other cell."""
+    cells = _notebook(notebook)["cells"]
+    text = ["".join(c["source"]) for c in cells]
+    exercises = [label for t in text for label in re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)", t)]
+    assert 2 <= len(exercises) <= 4, f"{notebook.name}: {len(exercises)} exercises"
+    solutions = {}
+    current = None
+    for cell, source in zip(cells, text):
+        for label in re.findall(r"```\{solution-start\} (\S+)\n:class: dropdown\n```", source):
+            current = label
+            solutions[label] = 0
+        if cell["cell_type"] == "code" and current is not None:
+            solutions[current] += 1
+        if "```{solution-end}" in source:
+            current = None
+    assert current is None, f"{notebook.name}: a solution-start without its solution-end"
+    assert sorted(solutions) == sorted(exercises), (
+        f"{notebook.name}: exercises {exercises}, folded solutions {solutions}"
+    )
+    assert any(solutions.values()), f"{notebook.name}: no solution runs code"

@@ -12,31 +12,36 @@ CHAPTER = BOOK / "01_blobs.ipynb"  # the fastest chapter with both printed numbe
 
 
 def _tamper(notebook):
-    """Change one digit of the Bayes accuracy printout and one coordinate of the first figure's
-    first plotted path; return the indices of the two cells changed."""
+    """Change one digit of the Bayes accuracy on the test points, in the table that shows it (its
+    text and its HTML alike), and one coordinate of the first figure's first plotted path; return
+    the indices of the two cells changed."""
     number_cell = figure_cell = None
+
+    def bump(text):
+        """The first digit after the row name, plus one (mod 10)."""
+        changed = re.sub(
+            r"(the 1000 test points\D*?0\.)(\d)",
+            lambda m: m.group(1) + str((int(m.group(2)) + 1) % 10),
+            text,
+            count=1,
+            flags=re.S,
+        )
+        assert changed != text
+        return changed
+
     for index, cell in enumerate(notebook["cells"]):
         for out in cell.get("outputs", []):
-            if (
-                number_cell is None
-                and out["output_type"] == "stream"
-                and "Bayes accuracy on the 1000" in "".join(out["text"])
-            ):
-                text = "".join(out["text"])
-                out["text"] = re.sub(
-                    r"(test points:\s+)0\.(\d)",
-                    lambda m: m.group(1) + "0." + str((int(m.group(2)) + 1) % 10),
-                    text,
-                    count=1,
-                )
-                assert out["text"] != text
+            data = out.get("data", {})
+            if number_cell is None and "the 1000 test points" in "".join(data.get("text/plain", "")):
+                for kind in ("text/plain", "text/html"):
+                    data[kind] = bump("".join(data[kind]))
                 number_cell = index
-            if figure_cell is None and "image/svg+xml" in out.get("data", {}):
-                svg = "".join(out["data"]["image/svg+xml"])
+            if figure_cell is None and "image/svg+xml" in data:
+                svg = "".join(data["image/svg+xml"])
                 # The first coordinate of the first path: move it by one unit.
                 match = re.search(r'<path d="M ([0-9.]+) ', svg)
                 moved = svg[: match.start(1)] + f"{float(match.group(1)) + 1:g}" + svg[match.end(1) :]
-                out["data"]["image/svg+xml"] = moved
+                data["image/svg+xml"] = moved
                 figure_cell = index
     assert number_cell is not None and figure_cell is not None
     return {number_cell, figure_cell}
