@@ -288,6 +288,31 @@ def test_search_finds_the_page_by_a_word_of_its_title(browser, site, page):
         visit.close()
 
 
+def test_search_summarises_an_api_section_from_the_section_itself(browser, site):
+    """Searching the title of a section of the API page lists that section with its own text as the
+    summary. The section's id is the module's dotted name (module-ensemble_lib.averaging), which Sphinx's
+    search puts unescaped into a CSS selector; book/_static/search_anchor.js escapes it, without which
+    the lookup fails, the browser logs a warning and the summary is cut from the whole page."""
+    title, anchor = "Averaging weights", "module-ensemble_lib.averaging"
+    visit = Visit(browser, f"{site}search.html?q={title.replace(' ', '+')}")
+    try:
+        visit.page.wait_for_function("() => /Search finished/.test(document.body.innerText)")
+        entries = visit.page.eval_on_selector_all(
+            "#search-results li",
+            """items => items.map(li => ({href: li.querySelector("a").href,
+                                          summary: li.querySelector("p.context")?.textContent ?? null}))""",
+        )
+        found = [e for e in entries if e["href"] == f"{site}book/api.html#{anchor}"]
+        assert found, f"no result links to the API page's section #{anchor}: {entries}"
+        for entry in found:
+            summary = entry["summary"] or ""
+            assert summary.startswith(title), f"summary not taken from the section: {summary[:120]!r}"
+        problems = visit.all_problems()
+        assert problems == [], "\n".join(problems)
+    finally:
+        visit.close()
+
+
 @pytest.mark.parametrize("page", NOTEBOOK_PAGES)
 def test_notebook_download_and_launch_buttons(browser, site, page):
     repository = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
