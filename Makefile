@@ -15,11 +15,11 @@ NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 help:
 	@echo "make book     build the HTML book into _build/html (from the stored, tested outputs)"
 	@echo "make test     every check: unit tests, notebooks (nbval), pairs, reproducibility, the chapters on an"
-	@echo "              emulated CPU, book build, built pages, every page in headless Chromium (about 50 minutes)"
+	@echo "              emulated CPU, book build, built pages, every page in headless Chromium (about an hour on 2 cores)"
 	@echo "make lint     ruff format --check and ruff check (also part of make test)"
 	@echo "make anywhere chapters 01 and 02 in a fresh environment with ensemble_lib from pip install alone"
 	@echo "make emulated a short training run natively and on an emulated CPU (qemu-x86_64 -cpu max): same bits"
-	@echo "make portability  re-run every chapter on the emulated CPU (about 30 minutes)"
+	@echo "make portability  re-run every chapter on the emulated CPU (about 45 minutes)"
 	@echo "make browser  open every page of the built book in headless Chromium (after make book)"
 	@echo "make lab      open the chapters in JupyterLab (.py and .ipynb kept in sync)"
 	@echo "make sync     re-sync every .ipynb from its .py and re-execute it in a fresh kernel"
@@ -79,7 +79,7 @@ emulated: $(STAMP) qemu-setup
 
 portability: $(STAMP) qemu-setup
 	@echo "==> Re-executing every chapter in a kernel on the emulated CPU and comparing every output and figure"
-	@echo "    with the published one (nbval; about 30 minutes: the emulator is 8 to 10 times slower)"
+	@echo "    with the published one (nbval; about 45 minutes: the emulator is 8 to 10 times slower)"
 	@$(PYTEST) -rs tests -m portability
 
 book-check: $(STAMP)
