@@ -967,28 +967,21 @@ tests = {
     for n in names
     for c, (b, what, _) in columns.items()
 }
-keys = list(tests)
-adjusted = {
-    "t": dict(zip(keys, el.holm([tests[k].p_value for k in keys]))),
-    "Wilcoxon": dict(
-        zip(keys, el.holm([tests[k].wilcoxon_p_value for k in keys]))
-    ),
+holm = el.holm_verdicts(
+    {n: tuple(tests[n, c] for c in columns) for n in names},
+    measures=list(columns),
+    lower_is_better=[lower for _, _, lower in columns.values()],
+)
+SHORT = {"helps": "better", "hurts": "worse", "no detectable effect": "-"}
+verdicts = {n: [SHORT[w] for w in holm.words[n]] for n in names}
+differs = {
+    n: [
+        c
+        for c, t, w in zip(columns, holm.words[n], holm.robust_words[n])
+        if t != w
+    ]
+    for n in names
 }
-
-
-def word(key, test="t"):
-    """better / worse / - for one Holm-adjusted test (the sign of the mean
-    difference decides)."""
-    if adjusted[test][key] >= 0.05:
-        return "-"
-    gain = tests[key].difference.mean * (-1 if columns[key[1]][2] else 1)
-    return "better" if gain > 0 else "worse"
-
-
-verdicts, differs = {}, {}
-for n in names:
-    verdicts[n] = [word((n, c)) for c in columns]
-    differs[n] = [c for c in columns if word((n, c), "Wilcoxon") != word((n, c))]
 for i, key in enumerate(("stop", "decay", "deep", "ece", "kl", "kl_wd")):
     for w in ("better", "worse"):
         el.glue(f"{key}_{w}", sum(verdicts[n][i] == w for n in names))
@@ -997,13 +990,7 @@ for i, key in ((0, "stop"), (4, "kl")):
         f"{key}_better_names",
         "; ".join(n for n in names if verdicts[n][i] == "better"),
     )
-el.glue(
-    "n_agree",
-    sum(
-        all(word((n, c), "Wilcoxon") == word((n, c)) for c in columns)
-        for n in names
-    ),
-)
+el.glue("n_agree", sum(not differs[n] for n in names))
 el.table(
     {
         "method": names,
